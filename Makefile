@@ -1,0 +1,45 @@
+# fleetc — every check a developer or CI runs. `make test` is the one CI runs.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+export GOTOOLCHAIN := local
+GO ?= go
+
+.PHONY: all build example test unit lint golden e2e e2e-tools bench fuzz clean
+
+all: build
+
+build: ## build bin/fleetc
+	$(GO) build -o bin/fleetc ./cmd/fleetc
+
+example: ## render the bundled example fleet into out/example
+	$(GO) run ./cmd/fleetc render --repo fixtures/example --out out/example
+
+test: lint unit e2e ## every check: vet, gofmt, unit + golden + CLI tests, real kube-apiserver and Flux
+
+unit: ## unit, golden and CLI (testscript) tests
+	$(GO) test -count=1 ./...
+
+lint: ## gofmt and go vet
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/e2e/tools/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	cd test/e2e && $(GO) vet ./...
+
+golden: ## rewrite golden files (review the diff, then commit)
+	$(GO) test -count=1 ./... -update
+
+e2e-tools: ## build etcd, kube-apiserver and the Flux controllers into the cache (once)
+	bash hack/e2e-tools.sh
+
+e2e: ## apply the rendered example to a real kube-apiserver and sync it with real Flux
+	bin=$$(bash hack/e2e-tools.sh | tail -n 1); \
+	cd test/e2e && FLEETC_E2E_BIN="$$bin" $(GO) test -count=1 -timeout 20m ./...
+
+bench: ## benchmarks on generated fleets of 100, 1,000 and 10,000 clusters
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./renderer/...
+
+fuzz: ## fuzz the loader and validator for a while (FUZZTIME=1m)
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $${FUZZTIME:-1m} ./renderer/
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/renderer"
+	"github.com/fleetc/fleetc/renderer/tree"
+)
+
+type renderOptions struct {
+	source sourceOptions
+	out    string
+	seeds  []string
+}
+
+func newRenderCmd() *cobra.Command {
+	o := &renderOptions{}
+	cmd := &cobra.Command{
+		Use:   "render",
+		Short: "Compile the fleet into the rendered tree that Flux applies",
+		Example: `  # render the working tree into ./rendered
+  fleetc render --repo ./fleet-config --out ./rendered
+
+  # render one seed of the config at the tip of main
+  fleetc render --repo ./fleet-config --rev main --seed eu-central --out ./rendered`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.out == "" {
+				return &usageError{fmt.Errorf("--out is required")}
+			}
+			cfg, _, err := o.source.load()
+			if err != nil {
+				return err
+			}
+			t, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{Seeds: o.seeds})
+			if err != nil {
+				return err
+			}
+			st, err := tree.Write(o.out, t)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed\n",
+				len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed)
+			return nil
+		},
+	}
+	o.source.bindFlags(cmd.Flags())
+	cmd.Flags().StringVar(&o.out, "out", "", "folder of the rendered tree (created, or one fleetc rendered before)")
+	cmd.Flags().StringSliceVar(&o.seeds, "seed", nil, "render only this seed (repeatable); master/ is always rendered")
+	return cmd
+}

@@ -1,0 +1,512 @@
+// Package config turns the CUE files of a config repo into a model.Config.
+//
+// It is the one boundary between CUE and Go: every *.cue file of package
+// fleet is parsed, the files are built as one instance, unified with the
+// embedded schema (#Fleet in cue/schema.cue), validated, and decoded
+// strictly into the typed model. Every problem becomes a diag.Diagnostic at
+// the user's file and line; nothing after this package sees a cue.Value.
+//
+// CUE evaluation is not safe for concurrent use, so one Load runs on one
+// goroutine; only parsing is spread over cores.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	schema "github.com/fleetc/fleetc/cue"
+	"github.com/fleetc/fleetc/renderer/diag"
+	"github.com/fleetc/fleetc/renderer/model"
+	"github.com/fleetc/fleetc/renderer/source"
+)
+
+// Package is the CUE package name of config files.
+const Package = "fleet"
+
+// Load evaluates files (sorted by path) and returns the decoded
+// configuration. The error, when not nil, is a diag.List. Load may return a
+// partial configuration together with an error: entities that failed the
+// schema are left out and named in Config.Broken, so that the cross-entity
+// rules can still check the rest and every problem is reported in one run.
+func Load(files []source.File) (*model.Config, error) {
+	var diags diag.List
+	parsed := parseAll(files, &diags)
+	if len(diags) > 0 {
+		return nil, diags.Err()
+	}
+	if len(parsed) == 0 {
+		diags.Addf(model.Pos{}, "no *.cue files of package %s found in the repo", Package)
+		return nil, diags.Err()
+	}
+
+	ctx := cuecontext.New()
+	inst := build.NewContext().NewInstance("", nil)
+	for _, f := range parsed {
+		if err := inst.AddSyntax(f); err != nil {
+			addCUEErrors(&diags, err, nil)
+		}
+	}
+	if len(diags) > 0 {
+		return nil, diags.Err()
+	}
+	user := ctx.BuildInstance(inst)
+	if err := user.Err(); err != nil {
+		addCUEErrors(&diags, err, nil)
+		return nil, diags.Err()
+	}
+	positions := model.Positions{}
+	recordPositions(user, nil, positions)
+
+	sch := ctx.CompileBytes(schema.Source, cue.Filename(schema.Filename))
+	if err := sch.Err(); err != nil {
+		return nil, fmt.Errorf("internal error: embedded schema: %w", err)
+	}
+	fleet := sch.LookupPath(cue.MakePath(cue.Def("Fleet"))).Unify(user)
+
+	// Validate and decode each entity on its own, so that a problem in
+	// one cluster does not hide the problems of another: entities that
+	// fail are left out of the model and marked broken, and the
+	// cross-entity rules still run over the rest.
+	cfg := &model.Config{Positions: positions, Broken: map[string]bool{}}
+	decodeAll(fleet, cfg, &diags)
+	cfg.Files = make([]model.File, len(files))
+	for i, f := range files {
+		cfg.Files[i] = model.File{Path: f.Path, SHA256: sha256Hex(f.Data)}
+	}
+	attachPatchPositions(cfg)
+	return cfg, diags.Err()
+}
+
+// parseAll parses the files in parallel and keeps those of package fleet,
+// in path order.
+func parseAll(files []source.File, diags *diag.List) []*ast.File {
+	out := make([]*ast.File, len(files))
+	errs := make([]diag.List, len(files))
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				out[i], errs[i] = parseOne(files[i])
+			}
+		}()
+	}
+	for i := range files {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	var kept []*ast.File
+	for i := range files {
+		*diags = append(*diags, errs[i]...)
+		if out[i] != nil {
+			kept = append(kept, out[i])
+		}
+	}
+	return kept
+}
+
+func parseOne(f source.File) (*ast.File, diag.List) {
+	var diags diag.List
+	if !utf8.Valid(f.Data) {
+		line := 1 + bytes.Count(f.Data[:firstInvalidUTF8(f.Data)], []byte("\n"))
+		diags.Addf(model.Pos{File: f.Path, Line: line, Col: 1}, "file is not valid UTF-8 (CUE files must be UTF-8 text)")
+		return nil, diags
+	}
+	file, err := parser.ParseFile(f.Path, f.Data, parser.ParseComments)
+	if err != nil {
+		addCUEErrors(&diags, err, nil)
+		return nil, diags
+	}
+	if file.PackageName() != Package {
+		return nil, nil // another package (or none): not part of the config
+	}
+	for imp := range file.ImportSpecs() {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
+			diags.Addf(posOf(imp.Pos()), "import %q: only CUE's standard library can be imported in a fleet config", p)
+		}
+	}
+	return file, diags
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+func posOf(p token.Pos) model.Pos {
+	if !p.IsValid() {
+		return model.Pos{}
+	}
+	return model.Pos{File: p.Filename(), Line: p.Line(), Col: p.Column()}
+}
+
+func userPos(p token.Pos) (model.Pos, bool) {
+	if !p.IsValid() || p.Filename() == schema.Filename || p.Filename() == "" {
+		return model.Pos{}, false
+	}
+	return posOf(p), true
+}
+
+// recordPositions stores the position of every field of v, keyed by path.
+func recordPositions(v cue.Value, path model.Path, out model.Positions) {
+	switch v.IncompleteKind() {
+	case cue.StructKind:
+		it, err := v.Fields(cue.Optional(true), cue.Definitions(false))
+		if err != nil {
+			return
+		}
+		for it.Next() {
+			p := append(path[:len(path):len(path)], it.Selector().Unquoted())
+			if pos, ok := userPos(it.Value().Pos()); ok {
+				out[p.String()] = pos
+			}
+			recordPositions(it.Value(), p, out)
+		}
+	case cue.ListKind:
+		it, err := v.List()
+		if err != nil {
+			return
+		}
+		for i := 0; it.Next(); i++ {
+			p := append(path[:len(path):len(path)], "["+strconv.Itoa(i)+"]")
+			if pos, ok := userPos(it.Value().Pos()); ok {
+				out[p.String()] = pos
+			}
+			recordPositions(it.Value(), p, out)
+		}
+	}
+}
+
+var conflictRE = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types (\S+) and (\S+)\))?$`)
+
+// addCUEErrors converts CUE errors into diagnostics at the user's files.
+// Errors about one path from an empty disjunction are merged into one line.
+func addCUEErrors(diags *diag.List, err error, positions model.Positions) {
+	type group struct {
+		pos      model.Pos
+		msgs     []string
+		disjunct bool
+	}
+	groups := map[string]*group{}
+	var order []string
+	for _, e := range cueerrors.Errors(err) {
+		path := model.Path(trimDef(e.Path()))
+		key := path.String()
+		g := groups[key]
+		if g == nil {
+			g = &group{}
+			groups[key] = g
+			order = append(order, key)
+		}
+		if !g.pos.IsValid() {
+			g.pos = bestPos(e, path, positions)
+		}
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		if strings.HasPrefix(msg, "incomplete value") && positions != nil && !positions.Has(path...) && len(path) > 0 {
+			// The user did not write a required field: say so at the
+			// struct that lacks it.
+			parent := path[:len(path)-1]
+			diags.Addf(positions.Of(parent...), "%s: missing required field %s", parent, path[len(path)-1])
+			continue
+		}
+		if strings.HasSuffix(msg, "errors in empty disjunction:") {
+			g.disjunct = true
+			continue
+		}
+		if msg == "field not allowed" {
+			msg = "field not allowed (not in the schema: check its spelling and where it is nested)"
+		}
+		g.msgs = append(g.msgs, msg)
+	}
+	for _, key := range order {
+		g := groups[key]
+		prefix := ""
+		if key != "" {
+			prefix = key + ": "
+		}
+		if g.disjunct && len(g.msgs) > 1 {
+			diags.Addf(g.pos, "%s%s", prefix, mergeDisjunction(g.msgs))
+			continue
+		}
+		for _, m := range g.msgs {
+			diags.Addf(g.pos, "%s%s", prefix, m)
+		}
+	}
+}
+
+// mergeDisjunction turns "conflicting values 1 and 4", "conflicting values 3
+// and 4", ... into "4 is not allowed (want one of: 1, 3)", and conflicts of
+// types into "\"yes\" is a string, want bool".
+func mergeDisjunction(msgs []string) string {
+	var parsed [][]string
+	counts := map[string]int{}
+	var seen []string
+	for _, m := range msgs {
+		sm := conflictRE.FindStringSubmatch(m)
+		if sm == nil {
+			return strings.Join(msgs, "; ")
+		}
+		parsed = append(parsed, sm)
+		for _, v := range sm[1:3] {
+			if counts[v] == 0 {
+				seen = append(seen, v)
+			}
+			counts[v]++
+		}
+	}
+	// The user's value conflicts with every alternative, so it is the one
+	// that appears in every message.
+	got := ""
+	for _, v := range seen {
+		if counts[v] == len(msgs) {
+			got = v
+			break
+		}
+	}
+	if got == "" {
+		return strings.Join(msgs, "; ")
+	}
+	var want, gotType []string
+	for _, sm := range parsed {
+		other, otherType, ownType := sm[2], sm[4], sm[3]
+		if sm[2] == got {
+			other, otherType, ownType = sm[1], sm[3], sm[4]
+		}
+		if otherType != "" {
+			gotType = append(gotType, ownType)
+			other = otherType
+		}
+		if !slices.Contains(want, other) {
+			want = append(want, other)
+		}
+	}
+	if len(gotType) == len(parsed) {
+		return fmt.Sprintf("%s is a %s, want %s", got, gotType[0], strings.Join(want, " or "))
+	}
+	return fmt.Sprintf("%s is not allowed (want one of: %s)", got, strings.Join(want, ", "))
+}
+
+func trimDef(p []string) []string {
+	if len(p) > 0 && strings.HasPrefix(p[0], "#") {
+		p = p[1:]
+	}
+	out := make([]string, len(p))
+	for i, s := range p {
+		if u, err := strconv.Unquote(s); err == nil {
+			s = u
+		}
+		if _, err := strconv.Atoi(s); err == nil && i > 0 {
+			s = "[" + s + "]"
+		}
+		out[i] = s
+	}
+	return out
+}
+
+func bestPos(e cueerrors.Error, path model.Path, positions model.Positions) model.Pos {
+	var cands []model.Pos
+	for _, p := range e.InputPositions() {
+		if mp, ok := userPos(p); ok {
+			cands = append(cands, mp)
+		}
+	}
+	if mp, ok := userPos(e.Position()); ok {
+		cands = append(cands, mp)
+	}
+	if len(cands) > 0 {
+		// Prefer the position recorded for the field itself.
+		if want := positions[path.String()]; want.IsValid() {
+			for _, c := range cands {
+				if c.File == want.File && c.Line == want.Line {
+					return c
+				}
+			}
+		}
+		sort.Slice(cands, func(i, j int) bool { return cands[i].Less(cands[j]) })
+		return cands[0]
+	}
+	if positions != nil {
+		return positions.Of(path...)
+	}
+	return model.Pos{}
+}
+
+func attachPatchPositions(cfg *model.Config) {
+	ps := cfg.Positions
+	for i := range cfg.Patches {
+		cfg.Patches[i].Pos = ps.Of("patches", "["+strconv.Itoa(i)+"]")
+	}
+	for si := range cfg.Seeds {
+		s := &cfg.Seeds[si]
+		for i := range s.Patches {
+			s.Patches[i].Pos = ps.Of("seeds", s.Name, "patches", "["+strconv.Itoa(i)+"]")
+		}
+	}
+	for ci := range cfg.Clusters {
+		c := &cfg.Clusters[ci]
+		for i := range c.Patches {
+			c.Patches[i].Pos = ps.Of("clusters", c.Name, "patches", "["+strconv.Itoa(i)+"]")
+		}
+	}
+}
+
+// Top-level fields of a config.
+const (
+	fMaster   = "master"
+	fUsers    = "users"
+	fProjects = "projects"
+	fSSHKeys  = "sshKeys"
+	fSeeds    = "seeds"
+	fClusters = "clusters"
+	fPatches  = "patches"
+)
+
+// decodeAll validates and decodes every entity of the unified value fleet
+// into cfg. Entities with problems are reported, recorded in cfg.Broken and
+// left out.
+func decodeAll(fleet cue.Value, cfg *model.Config, diags *diag.List) {
+	if !cfg.Positions.Has(fMaster) {
+		diags.Addf(model.Pos{}, "master: missing; every config needs master: {domain: ..., gitops: url: ...}")
+		cfg.Broken[fMaster] = true
+	}
+	it, err := fleet.Fields(cue.Optional(true))
+	if err != nil {
+		addCUEErrors(diags, err, cfg.Positions)
+		return
+	}
+	for it.Next() {
+		name, v := it.Selector().Unquoted(), it.Value()
+		switch name {
+		case fMaster:
+			if !cfg.Broken[fMaster] && decodeOne(v, []string{name}, &cfg.Master, cfg, diags) {
+				break
+			}
+			cfg.Broken[fMaster] = true
+		case fPatches:
+			decodeOne(v, []string{name}, &cfg.Patches, cfg, diags)
+		case fUsers:
+			eachEntity(v, name, cfg, diags, func(key string, v cue.Value) {
+				var u model.User
+				if decodeOne(v, []string{name, key}, &u, cfg, diags) {
+					u.Email = key
+					cfg.Users = append(cfg.Users, u)
+				}
+			})
+		case fProjects:
+			eachEntity(v, name, cfg, diags, func(key string, v cue.Value) {
+				var p model.Project
+				if decodeOne(v, []string{name, key}, &p, cfg, diags) {
+					p.Name = key
+					cfg.Projects = append(cfg.Projects, p)
+				}
+			})
+		case fSSHKeys:
+			eachEntity(v, name, cfg, diags, func(key string, v cue.Value) {
+				var k model.SSHKey
+				if decodeOne(v, []string{name, key}, &k, cfg, diags) {
+					k.Name = key
+					cfg.SSHKeys = append(cfg.SSHKeys, k)
+				}
+			})
+		case fSeeds:
+			eachEntity(v, name, cfg, diags, func(key string, v cue.Value) {
+				var s model.Seed
+				if decodeOne(v, []string{name, key}, &s, cfg, diags) {
+					s.Name = key
+					for _, dk := range model.SortedKeys(s.DCMap) {
+						d := s.DCMap[dk]
+						d.Name, d.Seed = dk, key
+						s.Datacenters = append(s.Datacenters, d)
+					}
+					cfg.Seeds = append(cfg.Seeds, s)
+				}
+			})
+		case fClusters:
+			eachEntity(v, name, cfg, diags, func(key string, v cue.Value) {
+				var c model.Cluster
+				if decodeOne(v, []string{name, key}, &c, cfg, diags) {
+					c.Name = key
+					cfg.Clusters = append(cfg.Clusters, c)
+				}
+			})
+		default:
+			diags.Addf(cfg.Positions.Of(name), "%s: field not allowed (the top-level fields are master, users, projects, sshKeys, seeds, clusters and patches)", name)
+		}
+	}
+	// Fields iterate in the order written; the model is sorted by name.
+	sortByName(cfg)
+}
+
+// eachEntity calls fn for every member of a collection such as clusters.
+func eachEntity(v cue.Value, collection string, cfg *model.Config, diags *diag.List, fn func(key string, v cue.Value)) {
+	it, err := v.Fields(cue.Optional(true))
+	if err != nil {
+		addCUEErrors(diags, err, cfg.Positions)
+		return
+	}
+	for it.Next() {
+		fn(it.Selector().Unquoted(), it.Value())
+	}
+}
+
+// decodeOne validates v and decodes it strictly into dst. On failure it
+// reports the problems, marks the entity broken and returns false.
+func decodeOne(v cue.Value, path model.Path, dst any, cfg *model.Config, diags *diag.List) bool {
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		addCUEErrors(diags, err, cfg.Positions)
+		cfg.Broken[path.String()] = true
+		return false
+	}
+	data, err := v.MarshalJSON()
+	if err != nil {
+		addCUEErrors(diags, err, cfg.Positions)
+		cfg.Broken[path.String()] = true
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		// The schema is closed, so this means the Go model and the CUE
+		// schema disagree: a fleetc bug, reported as such.
+		diags.Addf(cfg.Positions.Of(path...), "%s: internal error: the evaluated value does not fit fleetc's model: %v", path, err)
+		cfg.Broken[path.String()] = true
+		return false
+	}
+	return true
+}
+
+func sortByName(cfg *model.Config) {
+	slices.SortFunc(cfg.Users, func(a, b model.User) int { return strings.Compare(a.Email, b.Email) })
+	slices.SortFunc(cfg.Projects, func(a, b model.Project) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(cfg.SSHKeys, func(a, b model.SSHKey) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(cfg.Seeds, func(a, b model.Seed) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(cfg.Clusters, func(a, b model.Cluster) int { return strings.Compare(a.Name, b.Name) })
+}

@@ -1,0 +1,42 @@
+// Package renderer is fleetc's pure pipeline: config files in, file tree
+// out. Nothing below it reads the clock, the environment, the network or
+// the file system; the CLI does all I/O.
+//
+//	source.Read ─▶ Load (config.Load + validate.Validate) ─▶ Compile ─▶ tree.Tree
+package renderer
+
+import (
+	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/renderer/config"
+	"github.com/fleetc/fleetc/renderer/diag"
+	"github.com/fleetc/fleetc/renderer/model"
+	"github.com/fleetc/fleetc/renderer/source"
+	"github.com/fleetc/fleetc/renderer/validate"
+)
+
+// Version is the version of fleetc's output format. It is written into
+// every rendered tree's index; bump it whenever the output for the same
+// input changes, so that caches keyed by it are invalidated.
+const Version = "0.1.0"
+
+// Load evaluates and validates the config files. The error, when not nil,
+// is a diag.List of every problem found.
+func Load(files []source.File, cat *catalog.Catalog) (*model.Config, error) {
+	cfg, err := config.Load(files)
+	if cfg == nil {
+		return nil, err
+	}
+	// Run the cross-entity rules even when some entities failed the
+	// schema, so that every problem is reported in one run.
+	var diags diag.List
+	if err != nil {
+		diags = append(diags, err.(diag.List)...)
+	}
+	if err := validate.Validate(cfg, cat); err != nil {
+		diags = append(diags, err.(diag.List)...)
+	}
+	if err := diags.Err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}

@@ -1,0 +1,312 @@
+// Package source reads the CUE files of a config repo, either from the
+// working tree (uncommitted edits included) or from a git revision's tree
+// objects through go-git (no checkout, no git binary).
+//
+// It is the only package of the pipeline that touches the file system; the
+// result is a sorted list of files, the input of the pure renderer.
+package source
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// File is one config file: its slash-separated path relative to the repo
+// root, and its bytes.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Snapshot is what was read.
+type Snapshot struct {
+	Files []File // sorted by Path
+	// Commit is the resolved commit hash when read from a revision, "" for
+	// the working tree. It is for messages only; it never enters the render.
+	Commit string
+}
+
+// Error is a problem with the repository itself (not with its content).
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
+
+// wanted reports whether a repo-relative file path is part of the
+// configuration: a *.cue file outside cue.mod/ and dot-folders.
+func wanted(p string) bool {
+	if !strings.HasSuffix(p, ".cue") {
+		return false
+	}
+	return !skipDirPath(path.Dir(p)) && !strings.HasPrefix(path.Base(p), ".")
+}
+
+// skipDirPath reports whether a directory (repo-relative, "." for the root)
+// or any of its parents is skipped.
+func skipDirPath(dir string) bool {
+	if dir == "." {
+		return false
+	}
+	for _, el := range strings.Split(dir, "/") {
+		if skipDir(el) {
+			return true
+		}
+	}
+	return false
+}
+
+func skipDir(name string) bool {
+	return name == "cue.mod" || (strings.HasPrefix(name, ".") && name != ".")
+}
+
+// Read reads the config files of the repo at dir. With rev == "" it reads the
+// working tree (dir need not be a git repository); otherwise it resolves rev
+// (branch, tag, commit, HEAD~1, ...) in the git repository containing dir and
+// reads that commit's tree, restricted to dir's subtree.
+func Read(dir, rev string) (*Snapshot, error) {
+	if rev == "" {
+		return readWorkTree(dir)
+	}
+	return readRevision(dir, rev)
+}
+
+func readWorkTree(dir string) (*Snapshot, error) {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, errorf("repo %s: %v", dir, err)
+	}
+	st, err := os.Stat(root)
+	if err != nil {
+		return nil, errorf("repo %s: no such directory", dir)
+	}
+	if !st.IsDir() {
+		return nil, errorf("repo %s: not a directory", dir)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, errorf("repo %s: %v", dir, err)
+	}
+	var files []File
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return errorf("reading %s: %v", p, err)
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel != "." && skipDir(d.Name()) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !wanted(rel) {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := filepath.EvalSymlinks(p)
+			if err != nil {
+				return errorf("%s: broken symlink", rel)
+			}
+			if r, err := filepath.Rel(realRoot, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+				return errorf("%s: symlink points outside the repo", rel)
+			}
+		} else if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return errorf("reading %s: %v", rel, err)
+		}
+		files = append(files, File{Path: rel, Data: data})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortFiles(files)
+	return &Snapshot{Files: files}, nil
+}
+
+func sortFiles(files []File) {
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+}
+
+// OpenRepo opens the git repository that contains dir and returns it with
+// dir's path relative to the repository root ("" for the root itself).
+func OpenRepo(dir string) (*git.Repository, string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, "", errorf("repo %s: %v", dir, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, "", errorf("repo %s: no such directory", dir)
+	}
+	repo, err := git.PlainOpenWithOptions(abs, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, "", errorf("repo %s: not a git repository (--rev needs one; drop --rev to read the folder as it is)", dir)
+	}
+	if err != nil {
+		return nil, "", errorf("repo %s: %v", dir, err)
+	}
+	sub := ""
+	if wt, err := repo.Worktree(); err == nil {
+		top, _ := filepath.EvalSymlinks(wt.Filesystem.Root())
+		real, _ := filepath.EvalSymlinks(abs)
+		if r, err := filepath.Rel(top, real); err == nil && r != "." {
+			sub = filepath.ToSlash(r)
+		}
+	}
+	return repo, sub, nil
+}
+
+// ResolveCommit resolves rev to a commit of repo.
+func ResolveCommit(repo *git.Repository, rev string) (*object.Commit, error) {
+	if _, err := repo.Head(); errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return nil, errorf("repository has no commits yet; commit the config first, or drop --rev to read the working tree")
+	}
+	h, err := repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return nil, errorf("revision %q not found in the repository", rev)
+	}
+	c, err := repo.CommitObject(*h)
+	if err != nil {
+		return nil, errorf("revision %q: %v", rev, err)
+	}
+	return c, nil
+}
+
+func readRevision(dir, rev string) (*Snapshot, error) {
+	repo, sub, err := OpenRepo(dir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := ResolveCommit(repo, rev)
+	if err != nil {
+		return nil, err
+	}
+	files, err := ReadCommit(c, sub)
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{Files: files, Commit: c.Hash.String()}, nil
+}
+
+// ReadCommit reads the config files of commit c below the folder sub
+// ("" for the whole tree), with paths relative to sub.
+func ReadCommit(c *object.Commit, sub string) ([]File, error) {
+	root, err := c.Tree()
+	if err != nil {
+		return nil, errorf("commit %s: %v", c.Hash, err)
+	}
+	tree := root
+	if sub != "" {
+		tree, err = root.Tree(sub)
+		if errors.Is(err, object.ErrDirectoryNotFound) {
+			return nil, errorf("folder %s does not exist in commit %s", sub, c.Hash.String()[:12])
+		}
+		if err != nil {
+			return nil, errorf("commit %s: %v", c.Hash, err)
+		}
+	}
+	var files []File
+	var walk func(t *object.Tree, prefix string) error
+	walk = func(t *object.Tree, prefix string) error {
+		for _, e := range t.Entries {
+			p := path.Join(prefix, e.Name)
+			switch e.Mode {
+			case filemode.Dir:
+				if skipDir(e.Name) {
+					continue
+				}
+				st, err := t.Tree(e.Name)
+				if err != nil {
+					return errorf("%s: %v", p, err)
+				}
+				if err := walk(st, p); err != nil {
+					return err
+				}
+			case filemode.Submodule:
+				continue
+			default:
+				if !wanted(p) {
+					continue
+				}
+				data, err := blob(t, e.Name)
+				if err != nil {
+					return errorf("%s: %v", p, err)
+				}
+				if e.Mode == filemode.Symlink {
+					data, err = followSymlink(root, path.Join(sub, p), string(data))
+					if err != nil {
+						return errorf("%s: %v", p, err)
+					}
+				}
+				files = append(files, File{Path: p, Data: data})
+			}
+		}
+		return nil
+	}
+	if err := walk(tree, ""); err != nil {
+		return nil, err
+	}
+	sortFiles(files)
+	return files, nil
+}
+
+func blob(t *object.Tree, name string) ([]byte, error) {
+	f, err := t.File(name)
+	if err != nil {
+		return nil, err
+	}
+	r, err := f.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+// followSymlink resolves a symlink stored in a commit at full path p
+// (relative to the tree root) to the bytes of its target inside the tree.
+func followSymlink(root *object.Tree, p, target string) ([]byte, error) {
+	for range 8 {
+		if path.IsAbs(target) {
+			return nil, errors.New("symlink points outside the repo")
+		}
+		resolved := path.Join(path.Dir(p), target)
+		if resolved == ".." || strings.HasPrefix(resolved, "../") {
+			return nil, errors.New("symlink points outside the repo")
+		}
+		f, err := root.File(resolved)
+		if err != nil {
+			return nil, fmt.Errorf("broken symlink to %s", target)
+		}
+		r, err := f.Reader()
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
+		if f.Mode != filemode.Symlink {
+			return data, nil
+		}
+		p, target = resolved, string(data)
+	}
+	return nil, errors.New("too many levels of symlinks")
+}

@@ -1,0 +1,218 @@
+package tree
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func testDeployment() *appsv1.Deployment {
+	labels := map[string]string{"app": "apiserver", "cluster": "c1"}
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{Name: "apiserver", Namespace: "cluster-c1", Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr(int32(2)),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					Containers: []corev1.Container{{
+						Name:  "apiserver",
+						Image: "registry.k8s.io/kube-apiserver:v1.31.0",
+						Args:  []string{"--secure-port=6443", "--etcd-servers=https://etcd:2379"},
+						Ports: []corev1.ContainerPort{{Name: "https", ContainerPort: 6443}},
+					}},
+				},
+			},
+		},
+	}
+}
+
+const wantDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  labels:
+    app: apiserver
+    cluster: c1
+  name: apiserver
+  namespace: cluster-c1
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: apiserver
+      cluster: c1
+  strategy: {}
+  template:
+    metadata:
+      labels:
+        app: apiserver
+        cluster: c1
+    spec:
+      containers:
+      - args:
+        - --secure-port=6443
+        - --etcd-servers=https://etcd:2379
+        image: registry.k8s.io/kube-apiserver:v1.31.0
+        name: apiserver
+        ports:
+        - containerPort: 6443
+          name: https
+        resources: {}
+`
+
+func TestEncodeYAMLDeployment(t *testing.T) {
+	first, err := EncodeYAML(testDeployment())
+	must(t, err)
+	if string(first) != wantDeployment {
+		t.Fatalf("EncodeYAML =\n%s\nwant\n%s", first, wantDeployment)
+	}
+	for range 50 {
+		again, err := EncodeYAML(testDeployment())
+		must(t, err)
+		if string(again) != string(first) {
+			t.Fatalf("unstable output:\n%s\nvs\n%s", again, first)
+		}
+	}
+}
+
+func TestEncodeYAML(t *testing.T) {
+	tests := []struct {
+		name string
+		obj  any
+		want string
+	}{
+		{
+			name: "null creationTimestamp dropped at top and in templates, other nulls kept",
+			obj: map[string]any{
+				"metadata": map[string]any{"name": "x", "creationTimestamp": nil},
+				"spec": map[string]any{
+					"template":    map[string]any{"metadata": map[string]any{"creationTimestamp": nil}},
+					"jobTemplate": map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{"creationTimestamp": nil, "name": "y"}}}},
+					"other":       nil,
+				},
+			},
+			want: "metadata:\n  name: x\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          name: \"y\"\n  other: null\n  template:\n    metadata: {}\n",
+		},
+		{
+			name: "creationTimestamp outside metadata kept",
+			obj:  map[string]any{"spec": map[string]any{"creationTimestamp": nil}},
+			want: "spec:\n  creationTimestamp: null\n",
+		},
+		{
+			name: "set creationTimestamp kept",
+			obj:  map[string]any{"metadata": map[string]any{"creationTimestamp": "2024-01-01T00:00:00Z"}},
+			want: "metadata:\n  creationTimestamp: \"2024-01-01T00:00:00Z\"\n",
+		},
+		{
+			name: "empty status dropped",
+			obj:  map[string]any{"kind": "X", "status": map[string]any{}},
+			want: "kind: X\n",
+		},
+		{
+			name: "typed Service: status.loadBalancer {} dropped",
+			obj: &corev1.Service{
+				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+				ObjectMeta: metav1.ObjectMeta{Name: "s"},
+				Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 443}}},
+			},
+			want: "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 443\n    targetPort: 0\n",
+		},
+		{
+			name: "status with content kept",
+			obj:  map[string]any{"status": map[string]any{"phase": "Active", "x": map[string]any{}}},
+			want: "status:\n  phase: Active\n  x: {}\n",
+		},
+		{
+			name: "nested status not touched",
+			obj:  map[string]any{"spec": map[string]any{"status": map[string]any{}}},
+			want: "spec:\n  status: {}\n",
+		},
+		{
+			name: "64-bit integers and yaml-ish strings",
+			obj:  map[string]any{"big": int64(9007199254740993), "s": "yes", "n": "0123", "f": 1.5},
+			want: "big: 9007199254740993\nf: 1.5\n\"n\": \"0123\"\ns: \"yes\"\n",
+		},
+		{
+			name: "list",
+			obj:  []string{"a", "b"},
+			want: "- a\n- b\n",
+		},
+		{
+			name: "null",
+			obj:  nil,
+			want: "null\n",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := EncodeYAML(tc.obj)
+			must(t, err)
+			if string(got) != tc.want {
+				t.Fatalf("EncodeYAML =\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+	if _, err := EncodeYAML(func() {}); err == nil {
+		t.Fatal("EncodeYAML(func) succeeded")
+	}
+}
+
+func TestFileName(t *testing.T) {
+	long := strings.Repeat("n", 300)
+	tests := []struct{ kind, name, want string }{
+		{"Deployment", "apiserver", "deployment-apiserver.yaml"},
+		{"ClusterRole", "kubermatic:foo", "clusterrole-kubermatic-foo.yaml"},
+		{"ClusterRoleBinding", "system:kubermatic:seed-admin", "clusterrolebinding-system-kubermatic-seed-admin.yaml"},
+		{"ConfigMap", "kube.config", "configmap-kube.config.yaml"},
+		{"Role", "Mixed_Case/x", "role-mixed-case-x.yaml"},
+		{"Role", "ü", "role--.yaml"}, // one '-' per character, not per byte
+		{"Certificate", "etcd-0", "certificate-etcd-0.yaml"},
+	}
+	for _, tc := range tests {
+		if got := FileName(tc.kind, tc.name); got != tc.want {
+			t.Errorf("FileName(%q, %q) = %q, want %q", tc.kind, tc.name, got, tc.want)
+		}
+	}
+	a, b := FileName("ConfigMap", long), FileName("ConfigMap", long+"x")
+	if len(a) != maxFileName || len(b) != maxFileName || a == b || !strings.HasSuffix(a, ".yaml") || !strings.HasPrefix(a, "configmap-nnnn") {
+		t.Fatalf("long names: %q (%d), %q (%d)", a, len(a), b, len(b))
+	}
+	if FileName("ConfigMap", long) != a {
+		t.Fatal("long name not deterministic")
+	}
+	// Collisions are left to Add.
+	tr := New()
+	must(t, tr.Add(FileName("ClusterRole", "a:b"), nil))
+	if err := tr.Add(FileName("ClusterRole", "a-b"), nil); err == nil {
+		t.Fatal("colliding file names not reported by Add")
+	}
+}
+
+func TestKustomization(t *testing.T) {
+	in := []string{"flux", "clusters/c2", "clusters/c1", "certificate-ca.yaml"}
+	orig := slices.Clone(in)
+	got := string(Kustomization(in))
+	want := `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- certificate-ca.yaml
+- clusters/c1
+- clusters/c2
+- flux
+`
+	if got != want {
+		t.Fatalf("Kustomization =\n%s\nwant\n%s", got, want)
+	}
+	if !slices.Equal(in, orig) {
+		t.Fatal("Kustomization modified its argument")
+	}
+	if got, want := string(Kustomization(nil)), "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"; got != want {
+		t.Fatalf("empty Kustomization = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,188 @@
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Tree is a set of files: slash-separated relative paths → content.
+//
+// A Tree is write-once: adding a path twice is an error (a renderer bug),
+// and so is a path that would be both a file and a directory ("a" and
+// "a/b"). The content slices are stored as given, not copied: callers
+// must not modify a slice after Add, nor the slice that Get returns.
+//
+// A Tree is not safe for concurrent use. For a parallel render, give each
+// worker its own Tree and Merge them afterwards.
+//
+// The zero value is an empty, usable Tree; New is provided for symmetry.
+type Tree struct {
+	files map[string][]byte
+	// dirs holds every directory that contains a file, at any depth
+	// ("a" and "a/b" for the file "a/b/c"). Used to reject file/dir clashes.
+	dirs map[string]struct{}
+	// sorted caches the sorted file paths; nil when stale.
+	sorted []string
+	// sealed is set by WithIndex: the index covers every file, so no
+	// file may be added afterwards.
+	sealed bool
+}
+
+// New returns an empty Tree.
+func New() *Tree { return &Tree{} }
+
+func (t *Tree) init() {
+	if t.files == nil {
+		t.files = make(map[string][]byte)
+		t.dirs = make(map[string]struct{})
+	}
+}
+
+// Add adds a file. It rejects an invalid path (see validPath), a path
+// under the reserved ".fleetc/" folder, a path added before, a path that
+// clashes with a directory of the tree (or whose parent is a file), and
+// any Add after WithIndex.
+func (t *Tree) Add(path string, data []byte) error {
+	if err := validPath(path); err != nil {
+		return err
+	}
+	if isReserved(path) {
+		return fmt.Errorf("tree: path %q is reserved for fleetc's own files", path)
+	}
+	return t.add(path, data)
+}
+
+func (t *Tree) add(p string, data []byte) error {
+	if t.sealed {
+		return fmt.Errorf("tree: cannot add %q: the tree already has its index (WithIndex was called)", p)
+	}
+	t.init()
+	if err := t.conflict(p); err != nil {
+		return err
+	}
+	t.insert(p, data)
+	return nil
+}
+
+// conflict reports whether adding the file p would break the tree.
+func (t *Tree) conflict(p string) error {
+	if _, ok := t.files[p]; ok {
+		return fmt.Errorf("tree: duplicate path %q", p)
+	}
+	if _, ok := t.dirs[p]; ok {
+		return fmt.Errorf("tree: path %q is already a directory of the tree", p)
+	}
+	for i := len(p) - 1; i > 0; i-- {
+		if p[i] == '/' {
+			if _, ok := t.files[p[:i]]; ok {
+				return fmt.Errorf("tree: path %q: parent %q is already a file of the tree", p, p[:i])
+			}
+		}
+	}
+	return nil
+}
+
+func (t *Tree) insert(p string, data []byte) {
+	t.files[p] = data
+	t.sorted = nil
+	for i := len(p) - 1; i > 0; i-- {
+		if p[i] == '/' {
+			d := p[:i]
+			if _, ok := t.dirs[d]; ok {
+				break // its ancestors are recorded too
+			}
+			t.dirs[d] = struct{}{}
+		}
+	}
+}
+
+// Paths returns the file paths in byte order (a fresh slice).
+func (t *Tree) Paths() []string { return slices.Clone(t.paths()) }
+
+// paths returns the cached sorted paths; callers must not modify it.
+func (t *Tree) paths() []string {
+	if t.sorted == nil {
+		t.sorted = make([]string, 0, len(t.files))
+		for p := range t.files {
+			t.sorted = append(t.sorted, p)
+		}
+		slices.Sort(t.sorted)
+	}
+	return t.sorted
+}
+
+// Get returns a file's content. The slice must not be modified.
+func (t *Tree) Get(path string) ([]byte, bool) {
+	b, ok := t.files[path]
+	return b, ok
+}
+
+// Len returns the number of files.
+func (t *Tree) Len() int { return len(t.files) }
+
+// Merge adds every file of other to t. It is all-or-nothing: on a
+// duplicate or clashing path (reported for the first such path in byte
+// order) t is left unchanged. Neither tree may have its index yet. other
+// is not modified; its content slices become shared with t.
+func (t *Tree) Merge(other *Tree) error {
+	if other == nil {
+		return nil
+	}
+	if other == t && t.Len() > 0 {
+		return errors.New("tree: cannot merge a tree into itself")
+	}
+	if t.sealed {
+		return errors.New("tree: cannot merge into a tree that already has its index (WithIndex was called)")
+	}
+	if other.sealed {
+		return errors.New("tree: cannot merge a tree that already has its index (WithIndex was called)")
+	}
+	t.init()
+	ps := other.paths()
+	for _, p := range ps {
+		if err := t.conflict(p); err != nil {
+			return err
+		}
+	}
+	for _, p := range ps {
+		t.insert(p, other.files[p])
+	}
+	return nil
+}
+
+// validPath reports whether p is acceptable as a tree path: non-empty,
+// relative, slash-separated, clean (no empty, "." or ".." segments, no
+// trailing slash), without backslash, colon or NUL (so that it means the
+// same on every OS), and without a ".git" segment.
+func validPath(p string) error {
+	if p == "" {
+		return errors.New("tree: empty path")
+	}
+	if p[0] == '/' {
+		return fmt.Errorf("tree: absolute path %q", p)
+	}
+	if i := strings.IndexAny(p, "\\:\x00"); i >= 0 {
+		return fmt.Errorf("tree: path %q contains %q", p, p[i])
+	}
+	for seg := range strings.SplitSeq(p, "/") {
+		switch seg {
+		case "":
+			return fmt.Errorf("tree: path %q has an empty segment", p)
+		case ".", "..":
+			return fmt.Errorf("tree: path %q has a %q segment", p, seg)
+		case ".git":
+			return fmt.Errorf("tree: path %q has a .git segment", p)
+		}
+	}
+	return nil
+}
+
+// reservedDir is fleetc's own folder in the output: the index and, while
+// Write runs, its staging area.
+const reservedDir = ".fleetc"
+
+func isReserved(p string) bool {
+	return p == reservedDir || strings.HasPrefix(p, reservedDir+"/")
+}

@@ -1,0 +1,136 @@
+// Package harness runs a real etcd, kube-apiserver, source-controller and
+// kustomize-controller on 127.0.0.1 for fleetc's e2e tests, and holds the
+// helpers that check a rendered tree against them: server-side dry-run of
+// every object kustomize builds, and a git server that Flux can pull from.
+//
+// Every process runs in its own process group and is stopped by t.Cleanup,
+// pass or fail. Nothing listens anywhere but 127.0.0.1.
+package harness
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// BinEnv names the environment variable that holds the directory with the
+// kube-apiserver, etcd, source-controller and kustomize-controller binaries
+// that hack/e2e-tools.sh builds.
+const BinEnv = "FLEETC_E2E_BIN"
+
+// Binaries is the directory named by FLEETC_E2E_BIN. It skips the test when
+// the variable is unset, and fails it when the directory lacks a binary.
+func Binaries(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv(BinEnv)
+	if dir == "" {
+		t.Skip(BinEnv + " is not set: run `bash hack/e2e-tools.sh` and set " + BinEnv +
+			" to the directory it prints on its last line (`make e2e` does both)")
+	}
+	for _, b := range []string{"kube-apiserver", "etcd", "source-controller", "kustomize-controller"} {
+		if fi, err := os.Stat(filepath.Join(dir, b)); err != nil || fi.Mode()&0o111 == 0 {
+			t.Fatalf("%s=%s has no executable %s (run `bash hack/e2e-tools.sh`)", BinEnv, dir, b)
+		}
+	}
+	return dir
+}
+
+const rootModule = "github.com/fleetc/fleetc"
+
+// RepoRoot walks up from the working directory to the folder whose go.mod
+// declares module github.com/fleetc/fleetc.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && modulePath(data) == rootModule {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("no go.mod declaring module %s above the working directory", rootModule)
+		}
+		dir = parent
+	}
+}
+
+// modulePath returns the module path a go.mod declares.
+func modulePath(gomod []byte) string {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`)
+		}
+	}
+	return ""
+}
+
+var (
+	modDirMu sync.Mutex
+	modDirs  = map[string]string{}
+)
+
+// ModuleDir returns the directory of module@version in the module cache
+// (downloading it through the Go module proxy if needed), from
+// `go mod download -json`.
+func ModuleDir(t testing.TB, module, version string) string {
+	t.Helper()
+	key := module + "@" + version
+	modDirMu.Lock()
+	defer modDirMu.Unlock()
+	if dir, ok := modDirs[key]; ok {
+		return dir
+	}
+	cmd := exec.Command("go", "mod", "download", "-json", key)
+	cmd.Dir = t.TempDir() // outside any module: no go.mod is consulted or changed
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var info struct{ Dir, Error string }
+	if jerr := json.Unmarshal(out, &info); jerr != nil || err != nil || info.Dir == "" {
+		t.Fatalf("go mod download -json %s: %v %s %s", key, err, info.Error, strings.TrimSpace(stderr.String()))
+	}
+	modDirs[key] = info.Dir
+	return info.Dir
+}
+
+// Versions of the modules whose CRDs the control plane installs. The Flux
+// versions match the controllers that hack/e2e-tools.sh builds.
+const (
+	SourceControllerVersion    = "v1.9.6"
+	KustomizeControllerVersion = "v1.9.6"
+	CertManagerVersion         = "v1.21.2"
+)
+
+// CRDFiles lists the CRD manifests the e2e tier installs: Flux's seven
+// (source-controller and kustomize-controller config/crd/bases),
+// cert-manager's six (deploy/crds, plain controller-gen output whose specs
+// are identical to the Helm chart's templated copies), and Kubermatic's from
+// ../shared/crds/kubermatic next to the repo root.
+func CRDFiles(t testing.TB) []string {
+	t.Helper()
+	var files []string
+	add := func(pattern string, want int) {
+		t.Helper()
+		m, err := filepath.Glob(pattern)
+		if err != nil || len(m) < want {
+			t.Fatalf("CRDs: %s matched %d files, want at least %d", pattern, len(m), want)
+		}
+		files = append(files, m...)
+	}
+	add(filepath.Join(ModuleDir(t, "github.com/fluxcd/source-controller", SourceControllerVersion), "config", "crd", "bases", "*.yaml"), 6)
+	add(filepath.Join(ModuleDir(t, "github.com/fluxcd/kustomize-controller", KustomizeControllerVersion), "config", "crd", "bases", "*.yaml"), 1)
+	add(filepath.Join(ModuleDir(t, "github.com/cert-manager/cert-manager", CertManagerVersion), "deploy", "crds", "*.yaml"), 6)
+	add(filepath.Join(RepoRoot(t), "..", "shared", "crds", "kubermatic", "*.yaml"), 5)
+	return files
+}
