@@ -40,12 +40,14 @@ import (
 // Package is the CUE package name of config files.
 const Package = "fleet"
 
-// Load evaluates files (sorted by path) and returns the decoded
+// Load evaluates files (in any order) and returns the decoded
 // configuration. The error, when not nil, is a diag.List. Load may return a
 // partial configuration together with an error: entities that failed the
 // schema are left out and named in Config.Broken, so that the cross-entity
 // rules can still check the rest and every problem is reported in one run.
 func Load(files []source.File) (*model.Config, error) {
+	files = slices.Clone(files)
+	slices.SortFunc(files, func(a, b source.File) int { return strings.Compare(a.Path, b.Path) })
 	var diags diag.List
 	parsed := parseAll(files, &diags)
 	if len(diags) > 0 {
@@ -242,12 +244,17 @@ func addCUEErrors(diags *diag.List, err error, positions model.Positions) {
 			continue
 		}
 		if msg == "field not allowed" {
-			msg = "field not allowed (not in the schema: check its spelling and where it is nested)"
+			msg = notAllowed
 		}
 		g.msgs = append(g.msgs, msg)
 	}
 	for _, key := range order {
 		g := groups[key]
+		if slices.Equal(g.msgs, []string{notAllowed}) && hasDeeper(order, key) {
+			// A closed struct in a disjunction (a provider block) reports
+			// the whole block and the field inside it; keep the precise one.
+			continue
+		}
 		prefix := ""
 		if key != "" {
 			prefix = key + ": "
@@ -262,10 +269,34 @@ func addCUEErrors(diags *diag.List, err error, positions model.Positions) {
 	}
 }
 
+const notAllowed = "field not allowed (not in the schema: check its spelling and where it is nested)"
+
+// hasDeeper reports whether keys holds a path below key.
+func hasDeeper(keys []string, key string) bool {
+	for _, k := range keys {
+		if strings.HasPrefix(k, key+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // mergeDisjunction turns "conflicting values 1 and 4", "conflicting values 3
 // and 4", ... into "4 is not allowed (want one of: 1, 3)", and conflicts of
 // types into "\"yes\" is a string, want bool".
 func mergeDisjunction(msgs []string) string {
+	// A constrained field with a default, (string | *"5m") & =~"...",
+	// fails as "conflicting values "5m" and X" (the default) and "invalid
+	// value X (...)" (the constraint): the constraint is what matters.
+	var invalid []string
+	for _, m := range msgs {
+		if strings.HasPrefix(m, "invalid value") && !slices.Contains(invalid, m) {
+			invalid = append(invalid, m)
+		}
+	}
+	if len(invalid) > 0 {
+		return strings.Join(invalid, "; ")
+	}
 	var parsed [][]string
 	counts := map[string]int{}
 	var seen []string

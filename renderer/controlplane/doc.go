@@ -120,7 +120,9 @@
 // Leaves last 8760h and renew 720h before expiry with a new key. The CAs
 // and the service-account key keep their key across renewals
 // (rotationPolicy Never): a new CA key would break every issued
-// certificate, a new signing key every issued token. cert-manager's keys
+// certificate, a new signing key every issued token. The
+// service-account-key Certificate lasts 10 years like the CAs; only its
+// key is ever read. cert-manager's keys
 // are tls.crt/tls.key/ca.crt, so flags point at those names (and items
 // rename them where a file must be ca.crt, ca.key or sa.key). Known gap:
 // renewal rewrites the Secrets in place; components that do not reload

@@ -18,8 +18,11 @@ import (
 // produce, structurally (on the decoded JSON, not on the text):
 //   - "creationTimestamp: null" in any "metadata" object (the object's own
 //     and those of embedded templates such as spec.template.metadata);
-//   - a top-level "status" that is null or holds nothing but empty objects
-//     (e.g. "status: {}" or Service's "status: {loadBalancer: {}}").
+//   - the top-level "status": a rendered object states what is wanted, and
+//     status is written by controllers (typed structs marshal zero values
+//     such as StatefulSet's "replicas: 0" into it);
+//   - nested "status" objects that hold nothing but empty objects (a
+//     StatefulSet's volumeClaimTemplates carry "status: {}").
 //
 // Integers keep full 64-bit precision (json.Number). The output depends
 // only on obj, so it is stable across runs and machines.
@@ -35,11 +38,9 @@ func EncodeYAML(obj any) ([]byte, error) {
 		return nil, fmt.Errorf("tree: encode: %w", err)
 	}
 	if m, ok := v.(map[string]any); ok {
-		if s, ok := m["status"]; ok && isEmptyValue(s) {
-			delete(m, "status")
-		}
+		delete(m, "status")
 	}
-	dropNullCreationTimestamps(v)
+	dropNoise(v)
 	out, err := yaml.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("tree: encode: %w", err)
@@ -67,7 +68,7 @@ func isEmptyValue(v any) bool {
 	return true
 }
 
-func dropNullCreationTimestamps(v any) {
+func dropNoise(v any) {
 	switch v := v.(type) {
 	case map[string]any:
 		if md, ok := v["metadata"].(map[string]any); ok {
@@ -75,12 +76,15 @@ func dropNullCreationTimestamps(v any) {
 				delete(md, "creationTimestamp")
 			}
 		}
+		if s, ok := v["status"]; ok && isEmptyValue(s) {
+			delete(v, "status")
+		}
 		for _, x := range v {
-			dropNullCreationTimestamps(x)
+			dropNoise(x)
 		}
 	case []any:
 		for _, x := range v {
-			dropNullCreationTimestamps(x)
+			dropNoise(x)
 		}
 	}
 }

@@ -124,14 +124,14 @@ func TestEncodeYAML(t *testing.T) {
 			want: "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 443\n    targetPort: 0\n",
 		},
 		{
-			name: "status with content kept",
-			obj:  map[string]any{"status": map[string]any{"phase": "Active", "x": map[string]any{}}},
-			want: "status:\n  phase: Active\n  x: {}\n",
+			name: "top-level status always dropped",
+			obj:  map[string]any{"kind": "StatefulSet", "status": map[string]any{"replicas": 0, "x": map[string]any{}}},
+			want: "kind: StatefulSet\n",
 		},
 		{
-			name: "nested status not touched",
-			obj:  map[string]any{"spec": map[string]any{"status": map[string]any{}}},
-			want: "spec:\n  status: {}\n",
+			name: "nested empty status dropped, nested status with content kept",
+			obj:  map[string]any{"spec": map[string]any{"a": map[string]any{"status": map[string]any{}}, "b": map[string]any{"status": "Ready"}}},
+			want: "spec:\n  a: {}\n  b:\n    status: Ready\n",
 		},
 		{
 			name: "64-bit integers and yaml-ish strings",

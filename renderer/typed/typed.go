@@ -1,0 +1,96 @@
+// Package typed knows the Go type of every kind fleetc renders, and decodes
+// rendered YAML strictly into it: an unknown or misplaced field is an error.
+// Tests use it to prove the output is valid for its API; diff uses it to
+// compare objects.
+package typed
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/fleetc/fleetc/renderer/master/kkpv1"
+)
+
+// kinds maps "apiVersion/kind" to a constructor of its Go type.
+var kinds = map[string]func() any{
+	"v1/Namespace":      func() any { return new(corev1.Namespace) },
+	"v1/Service":        func() any { return new(corev1.Service) },
+	"v1/ServiceAccount": func() any { return new(corev1.ServiceAccount) },
+	"v1/ConfigMap":      func() any { return new(corev1.ConfigMap) },
+	"v1/Secret":         func() any { return new(corev1.Secret) },
+
+	"apps/v1/Deployment":                 func() any { return new(appsv1.Deployment) },
+	"apps/v1/StatefulSet":                func() any { return new(appsv1.StatefulSet) },
+	"apps/v1/DaemonSet":                  func() any { return new(appsv1.DaemonSet) },
+	"policy/v1/PodDisruptionBudget":      func() any { return new(policyv1.PodDisruptionBudget) },
+	"networking.k8s.io/v1/NetworkPolicy": func() any { return new(networkingv1.NetworkPolicy) },
+
+	"rbac.authorization.k8s.io/v1/Role":               func() any { return new(rbacv1.Role) },
+	"rbac.authorization.k8s.io/v1/RoleBinding":        func() any { return new(rbacv1.RoleBinding) },
+	"rbac.authorization.k8s.io/v1/ClusterRole":        func() any { return new(rbacv1.ClusterRole) },
+	"rbac.authorization.k8s.io/v1/ClusterRoleBinding": func() any { return new(rbacv1.ClusterRoleBinding) },
+
+	"cert-manager.io/v1/Certificate":   func() any { return new(cmv1.Certificate) },
+	"cert-manager.io/v1/Issuer":        func() any { return new(cmv1.Issuer) },
+	"cert-manager.io/v1/ClusterIssuer": func() any { return new(cmv1.ClusterIssuer) },
+
+	"kustomize.toolkit.fluxcd.io/v1/Kustomization": func() any { return new(kustomizev1.Kustomization) },
+	"source.toolkit.fluxcd.io/v1/GitRepository":    func() any { return new(sourcev1.GitRepository) },
+
+	"kubermatic.k8c.io/v1/User":               func() any { return new(kkpv1.User) },
+	"kubermatic.k8c.io/v1/Project":            func() any { return new(kkpv1.Project) },
+	"kubermatic.k8c.io/v1/UserProjectBinding": func() any { return new(kkpv1.UserProjectBinding) },
+	"kubermatic.k8c.io/v1/UserSSHKey":         func() any { return new(kkpv1.UserSSHKey) },
+	"kubermatic.k8c.io/v1/Seed":               func() any { return new(kkpv1.Seed) },
+}
+
+// Known reports whether apiVersion/kind has a Go type here.
+func Known(apiVersion, kind string) bool {
+	_, ok := kinds[apiVersion+"/"+kind]
+	return ok
+}
+
+// DecodeStrict decodes one YAML document into the Go type of its kind with
+// unknown fields disallowed, and returns "apiVersion/kind".
+func DecodeStrict(doc []byte) (string, error) {
+	_, gvk, err := Decode(doc)
+	return gvk, err
+}
+
+// Decode is DecodeStrict that also returns the decoded object.
+func Decode(doc []byte) (any, string, error) {
+	j, err := yaml.YAMLToJSON(doc)
+	if err != nil {
+		return nil, "", err
+	}
+	var meta struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if err := json.Unmarshal(j, &meta); err != nil {
+		return nil, "", err
+	}
+	gvk := meta.APIVersion + "/" + meta.Kind
+	newObj, ok := kinds[gvk]
+	if !ok {
+		return nil, gvk, fmt.Errorf("unknown kind %s", gvk)
+	}
+	obj := newObj()
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(obj); err != nil {
+		return nil, gvk, fmt.Errorf("%s: %w", gvk, err)
+	}
+	return obj, gvk, nil
+}
