@@ -50,4 +50,3 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
-

@@ -45,8 +45,8 @@ type WriteStats struct {
 }
 
 const (
-	stagingPrefix = "tmp-"            // .fleetc/tmp-XXXX: a Write's staging area
-	stagedIndex   = "index.json"      // the planned index, first thing staged
+	stagingPrefix = "tmp-"             // .fleetc/tmp-XXXX: a Write's staging area
+	stagedIndex   = "index.json"       // the planned index, first thing staged
 	dirPerm       = fs.FileMode(0o755) // before umask
 	filePerm      = fs.FileMode(0o644) // before umask
 )
