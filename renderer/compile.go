@@ -11,10 +11,12 @@ import (
 
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer/controlplane"
+	"github.com/fleetc/fleetc/renderer/diag"
 	"github.com/fleetc/fleetc/renderer/flux"
 	"github.com/fleetc/fleetc/renderer/master"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
+	"github.com/fleetc/fleetc/renderer/patch"
 	"github.com/fleetc/fleetc/renderer/tree"
 )
 
@@ -76,12 +78,15 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 		jobs = append(jobs, clusters...)
 	}
 
-	trees, err := compileClusters(cfg, ix, cat, jobs, opts.Workers)
+	results, err := compileClusters(cfg, ix, cat, jobs, opts.Workers)
 	if err != nil {
 		return nil, err
 	}
-	for _, ct := range trees {
-		if err := t.Merge(ct); err != nil {
+	if err := patchProblems(cfg, jobs, results); err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		if err := t.Merge(r.tree); err != nil {
 			return nil, err
 		}
 	}
@@ -107,13 +112,21 @@ func selectSeeds(cfg *model.Config, names []string) ([]*model.Seed, error) {
 	return out, nil
 }
 
+// clusterResult is one cluster's rendered folder and how its patches went.
+type clusterResult struct {
+	tree     *tree.Tree
+	patches  []patch.Patch   // the patches that apply to the cluster, in order
+	matched  []bool          // per patch: it selected at least one object
+	problems []patch.Problem // patches that failed
+}
+
 // compileClusters renders each cluster's folder on a bounded pool of
 // workers; results are returned in the order of clusters.
-func compileClusters(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, clusters []*model.Cluster, workers int) ([]*tree.Tree, error) {
+func compileClusters(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, clusters []*model.Cluster, workers int) ([]clusterResult, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	out := make([]*tree.Tree, len(clusters))
+	out := make([]clusterResult, len(clusters))
 	errs := make([]error, len(clusters))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -139,7 +152,7 @@ func compileClusters(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c
 	return out, nil
 }
 
-func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *model.Cluster) (*tree.Tree, error) {
+func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *model.Cluster) (clusterResult, error) {
 	ver := catalog.Version{Version: c.Resolved.Version, Minor: c.Resolved.Minor}
 	var keys []*model.SSHKey
 	for _, name := range c.SSHKeys {
@@ -163,13 +176,89 @@ func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c 
 		SSHKeys:    keys,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+		return clusterResult{}, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
-	t := tree.New()
-	if err := addFolder(t, ClusterDir(c.Resolved.Seed, c.Name), objs, nil); err != nil {
-		return nil, err
+	r := clusterResult{patches: clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)}
+	objs, r.matched, r.problems = patch.Apply(objs, r.patches)
+	r.tree = tree.New()
+	if err := addFolder(r.tree, ClusterDir(c.Resolved.Seed, c.Name), objs, nil); err != nil {
+		return clusterResult{}, err
 	}
-	return t, nil
+	return r, nil
+}
+
+// clusterPatches lists the patches that apply to c: fleet, seed, cluster.
+func clusterPatches(cfg *model.Config, s *model.Seed, c *model.Cluster) []patch.Patch {
+	var ps []patch.Patch
+	for _, group := range []struct {
+		scope   patch.Scope
+		patches []model.Patch
+	}{{patch.ScopeFleet, cfg.Patches}, {patch.ScopeSeed, s.Patches}, {patch.ScopeCluster, c.Patches}} {
+		for _, p := range group.patches {
+			ps = append(ps, patch.Patch{Patch: p, Scope: group.scope})
+		}
+	}
+	return ps
+}
+
+// patchProblems reports patches that failed on a cluster, and patches that
+// matched no object in their whole scope (a cluster patch in its cluster, a
+// seed patch in the seed's clusters, a fleet patch anywhere).
+func patchProblems(cfg *model.Config, clusters []*model.Cluster, results []clusterResult) error {
+	var diags diag.List
+	matched := map[model.Pos]bool{}
+	seen := map[model.Pos]patch.Patch{}
+	// A fleet-wide patch that fails, fails on every cluster: report it
+	// once, on the first cluster, with the number of others.
+	type failure struct {
+		first, msg string
+		others     int
+	}
+	failed := map[model.Pos]*failure{}
+	for i, r := range results {
+		for _, pr := range r.problems {
+			if f := failed[pr.Patch.Pos]; f != nil {
+				f.others++
+				continue
+			}
+			failed[pr.Patch.Pos] = &failure{first: clusters[i].Name, msg: pr.Msg}
+			seen[pr.Patch.Pos] = pr.Patch
+		}
+		for j, p := range r.patches {
+			seen[p.Pos] = p
+			matched[p.Pos] = matched[p.Pos] || r.matched[j]
+		}
+	}
+	for pos, f := range failed {
+		also := ""
+		if f.others > 0 {
+			also = fmt.Sprintf(" (and %d more clusters)", f.others)
+		}
+		diags.Addf(pos, "patch of %s: cluster %s%s: %s", target(seen[pos]), f.first, also, f.msg)
+	}
+	for pos, p := range seen {
+		if !matched[pos] && failed[pos] == nil {
+			diags.Addf(pos, "patch of %s matches no object of the %s (check target.kind and target.name)", target(p), scopeName(p))
+		}
+	}
+	return diags.Err()
+}
+
+func target(p patch.Patch) string {
+	if p.Target.Name == "" {
+		return "every " + p.Target.Kind
+	}
+	return p.Target.Kind + " " + p.Target.Name
+}
+
+func scopeName(p patch.Patch) string {
+	switch p.Scope {
+	case patch.ScopeFleet:
+		return "fleet"
+	case patch.ScopeSeed:
+		return "seed's clusters"
+	}
+	return "cluster"
 }
 
 // addFolder writes objs one per file into dir, with a kustomization.yaml
