@@ -12,5 +12,11 @@ import _ "embed"
 //go:embed schema.cue
 var Source []byte
 
+// VetFile is the text of vet.cue: the file that applies #Fleet to a
+// config repo for the cue tool (see `fleetc schema --vet`).
+//
+//go:embed vet.cue
+var VetFile []byte
+
 // Filename is the name positions inside the schema are reported under.
 const Filename = "fleetc:schema.cue"

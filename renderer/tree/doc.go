@@ -71,8 +71,9 @@
 //     so the folder is still recognized as fleetc's; and the staging area,
 //     which stays behind, holds the planned index, which the next Write
 //     reads: the files it lists count as owned, so that Write — with the
-//     same tree or any other — removes the staging area and converges to
-//     its own tree without leaving orphans. Compare reports such a mix as
+//     same tree or any other — converges to its own tree without leaving
+//     orphans, and then removes the stale staging area (only on success, so
+//     the evidence survives a failed attempt). Compare reports such a mix as
 //     drift, the leftover staging files included.
 //   - No fsync is issued: not per file (400,000 fsyncs would dominate the
 //     render), nor once at the end (no portable way to sync one

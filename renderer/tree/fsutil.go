@@ -69,8 +69,8 @@ const (
 
 // scan lists everything under root (slash-separated relative paths),
 // without following symlinks and without looking into a top-level ".git".
-// skip, if non-nil, is asked about each top-level name too. A missing root
-// gives an empty map.
+// skip, if non-nil, is asked about every path: true leaves it (and what
+// is under it) out. A missing root gives an empty map.
 func scan(root string, skip func(name string) bool) (map[string]entryKind, error) {
 	out := make(map[string]entryKind)
 	var walk func(rel string) error
@@ -89,12 +89,15 @@ func scan(root string, skip func(name string) bool) (map[string]entryKind, error
 		}
 		for _, e := range ents {
 			name := e.Name()
-			if rel == "" && (name == ".git" || skip != nil && skip(name)) {
+			if rel == "" && name == ".git" {
 				continue
 			}
 			p := name
 			if rel != "" {
 				p = rel + "/" + name
+			}
+			if skip != nil && skip(p) {
+				continue
 			}
 			switch t := e.Type(); {
 			case t.IsDir():

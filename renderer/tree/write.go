@@ -103,7 +103,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 
 	// Ownership: the index of the last complete Write, plus the planned
 	// index of any Write that was interrupted (crash) after it started
-	// changing the output. Stale staging areas are then removed.
+	// changing the output.
 	old, err := ReadIndex(dir)
 	if err != nil {
 		return st, &foreignDirError{dir: dir, cause: err}
@@ -124,9 +124,11 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 			}
 		}
 	}
-	for _, s := range stale {
-		if err := os.RemoveAll(s); err != nil {
-			return st, fmt.Errorf("tree: remove stale staging area: %w", err)
+	// Stale staging areas are removed only once this Write has succeeded:
+	// until then their planned indexes are still needed.
+	removeStale := func() {
+		for _, s := range stale {
+			os.RemoveAll(s)
 		}
 	}
 	owned := func(p string) bool {
@@ -139,7 +141,9 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 		return ok
 	}
 
-	disk, err := scan(dir, nil)
+	disk, err := scan(dir, func(rel string) bool {
+		return strings.HasPrefix(rel, reservedDir+"/"+stagingPrefix)
+	})
 	if err != nil {
 		return st, err
 	}
@@ -193,10 +197,14 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	// emptied it of files; anything else in it is in the way.
 	var clear []string
 	for _, p := range inWay {
+		var blocking []string
 		for q, k := range disk {
 			if k != kindDir && strings.HasPrefix(q, p+"/") && !removing[q] {
-				return st, fmt.Errorf("tree: cannot write %s: a directory is in the way (holding %s)", osPath(dir, p), osPath(dir, q))
+				blocking = append(blocking, q)
 			}
+		}
+		if len(blocking) > 0 {
+			return st, fmt.Errorf("tree: cannot write %s: a directory is in the way (holding %s)", osPath(dir, p), osPath(dir, slices.Min(blocking)))
 		}
 		clear = append(clear, p)
 		creates = append(creates, p)
@@ -215,6 +223,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	slices.Sort(st.Foreign)
 
 	if len(creates) == 0 && len(replace) == 0 && len(removes) == 0 {
+		removeStale()
 		return st, nil
 	}
 
@@ -247,6 +256,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 			roots = append(roots, root)
 		}
 	}
+	slices.Sort(roots) // "a-b" sorts before "a/…" but after its root "a"
 
 	// Stage.
 	createdMeta := false
@@ -350,6 +360,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	// that matters (the next Write removes a leftover staging area).
 	removeEmptied(dir, t, removes)
 	os.RemoveAll(stg)
+	removeStale()
 
 	st.Written = len(creates) + len(replace)
 	st.Removed = len(removes)

@@ -565,6 +565,12 @@ func TestWriteCrashRecovery(t *testing.T) {
 		if !crashAt(dir, mkTree(t, v2), k) {
 			break
 		}
+		// A Write that then fails must not lose what the crashed one
+		// planned.
+		w, _ := failAt(1)
+		if _, err := w.write(dir, mkTree(t, v3)); err == nil {
+			t.Fatalf("crash at step %d: injected failure did not fail", k)
+		}
 		for _, next := range []map[string]string{v3, v2, v1} {
 			tr := mkTree(t, next)
 			st, err := Write(dir, tr)
