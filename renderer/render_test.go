@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -332,4 +333,39 @@ func first(ps []string) string {
 		return fmt.Sprintf("%v and %d more", ps[:10], len(ps)-10)
 	}
 	return fmt.Sprint(ps)
+}
+
+// TestRegistryRewrite: master.registry replaces the registry of every image.
+func TestRegistryRewrite(t *testing.T) {
+	cfg := loadExample(t)
+	cfg.Master.Registry = "mirror.acme.example:5000/kkp"
+	out, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imageRE := regexp.MustCompile(`(?m)^\s*image: (\S+)$`)
+	n := 0
+	for _, p := range out.Paths() {
+		data, _ := out.Get(p)
+		for _, m := range imageRE.FindAllSubmatch(data, -1) {
+			n++
+			if !strings.HasPrefix(string(m[1]), "mirror.acme.example:5000/kkp/") {
+				t.Errorf("%s: image %s not rewritten", p, m[1])
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d images found", n)
+	}
+}
+
+// TestGOMAXPROCS renders with one and with eight OS threads.
+func TestGOMAXPROCS(t *testing.T) {
+	want := renderExample(t)
+	for _, procs := range []int{1, 8} {
+		old := runtime.GOMAXPROCS(procs)
+		got := renderExample(t)
+		runtime.GOMAXPROCS(old)
+		assertSameTree(t, want, got)
+	}
 }
