@@ -40,7 +40,7 @@ type crdSchema struct {
 	schema map[string]any
 }
 
-// sharedCRDs loads ../shared/crds/kubermatic, relative to the repository
+// sharedCRDs loads third_party/kubermatic-crds of the repository
 // root (the directory holding go.mod), keyed by kind.
 func sharedCRDs(t *testing.T) map[string]crdSchema {
 	t.Helper()
@@ -58,10 +58,10 @@ func sharedCRDs(t *testing.T) map[string]crdSchema {
 		}
 		dir = parent
 	}
-	crdDir := filepath.Join(dir, "..", "shared", "crds", "kubermatic")
+	crdDir := filepath.Join(dir, "third_party", "kubermatic-crds")
 	files, err := filepath.Glob(filepath.Join(crdDir, "*.yaml"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no Kubermatic CRDs in %s (every checkout has ../shared next to the repository): %v", crdDir, err)
+		t.Fatalf("no Kubermatic CRDs in %s (kept in the repo, see its README): %v", crdDir, err)
 	}
 	out := map[string]crdSchema{}
 	for _, f := range files {

@@ -187,7 +187,7 @@ func datacenterSpec(p model.Provider) (kkpv1.DatacenterSpec, error) {
 	}
 	if p.GCP != nil {
 		n++
-		spec.GCP = &kkpv1.DatacenterSpecGCP{Region: p.GCP.Region, ZoneSuffixes: []string{}}
+		spec.GCP = &kkpv1.DatacenterSpecGCP{Region: p.GCP.Region, ZoneSuffixes: nonNil(p.GCP.ZoneSuffixes)}
 	}
 	if p.DigitalOcean != nil {
 		n++
@@ -195,14 +195,14 @@ func datacenterSpec(p model.Provider) (kkpv1.DatacenterSpec, error) {
 	}
 	if p.Hetzner != nil {
 		n++
-		spec.Hetzner = &kkpv1.DatacenterSpecHetzner{Datacenter: p.Hetzner.Datacenter}
+		spec.Hetzner = &kkpv1.DatacenterSpecHetzner{Datacenter: p.Hetzner.Datacenter, Network: p.Hetzner.Network}
 	}
 	if p.OpenStack != nil {
 		n++
 		spec.Openstack = &kkpv1.DatacenterSpecOpenstack{
 			AuthURL: p.OpenStack.AuthURL,
 			Region:  p.OpenStack.Region,
-			Images:  map[string]string{},
+			Images:  nonNilMap(p.OpenStack.Images),
 		}
 	}
 	if p.VSphere != nil {
@@ -211,7 +211,8 @@ func datacenterSpec(p model.Provider) (kkpv1.DatacenterSpec, error) {
 			Endpoint:   p.VSphere.Endpoint,
 			Datacenter: p.VSphere.Datacenter,
 			Cluster:    p.VSphere.Cluster,
-			Templates:  map[string]string{},
+			Datastore:  p.VSphere.Datastore,
+			Templates:  nonNilMap(p.VSphere.Templates),
 		}
 	}
 	if p.Azure != nil {
@@ -231,4 +232,19 @@ func datacenterSpec(p model.Provider) (kkpv1.DatacenterSpec, error) {
 // meta returns ObjectMeta with fleetc's managed-by label.
 func meta(name, namespace string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: map[string]string{LabelManagedBy: ManagedBy}}
+}
+
+// nonNil and nonNilMap keep fields the CRD requires as [] and {}, never null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }

@@ -257,22 +257,27 @@ type AWS struct {
 	Region string `json:"region"`
 }
 type GCP struct {
-	Region string `json:"region"`
+	Region       string   `json:"region"`
+	ZoneSuffixes []string `json:"zoneSuffixes"`
 }
 type DigitalOcean struct {
 	Region string `json:"region"`
 }
 type Hetzner struct {
 	Datacenter string `json:"datacenter"`
+	Network    string `json:"network"`
 }
 type OpenStack struct {
-	AuthURL string `json:"authURL"`
-	Region  string `json:"region"`
+	AuthURL string            `json:"authURL"`
+	Region  string            `json:"region"`
+	Images  map[string]string `json:"images"` // operating system → image name
 }
 type VSphere struct {
-	Endpoint   string `json:"endpoint"`
-	Datacenter string `json:"datacenter"`
-	Cluster    string `json:"cluster"`
+	Endpoint   string            `json:"endpoint"`
+	Datacenter string            `json:"datacenter"`
+	Cluster    string            `json:"cluster"`
+	Datastore  string            `json:"datastore"`
+	Templates  map[string]string `json:"templates"` // operating system → VM template
 }
 type Azure struct {
 	Location string `json:"location"`
