@@ -248,6 +248,14 @@ func (b *builder) apiserverDeployment() *appsv1.Deployment {
 		)
 	}
 
+	if !b.konnectivity {
+		// OpenVPN: the apiserver reaches the customer cluster's pod,
+		// service and node networks through the routes this client
+		// installs in the pod's network namespace.
+		containers = append(containers, b.openVPNClientContainer())
+		volumes = append(volumes, openVPNClientVolumes()...)
+	}
+
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: b.meta(appAPIServer, appAPIServer),
@@ -319,13 +327,19 @@ func (b *builder) konnectivityContainer() corev1.Container {
 // apiserverServices returns apiserver-external and, with Konnectivity,
 // konnectivity-server, wired for the seed's expose strategy.
 func (b *builder) apiserverServices() ([]object.Object, error) {
-	api, err := b.exposedService(svcAPIServerExternal, b.externalName, tunnelingSecurePort, b.securePort, b.in.Cluster.Resolved.NodePort)
+	api, err := b.exposedService(exposure{
+		name: svcAPIServerExternal, app: appAPIServer, port: 443, sniHost: b.externalName,
+		tunnelTarget: tunnelingSecurePort, nodePortTarget: b.securePort, nodePort: b.in.Cluster.Resolved.NodePort,
+	})
 	if err != nil {
 		return nil, err
 	}
 	out := []object.Object{api}
 	if b.konnectivity {
-		konn, err := b.exposedService(svcKonnectivity, svcKonnectivity+"."+b.externalName, konnectivityAgentPort, konnectivityAgentPort, b.in.Cluster.Resolved.TunnelNodePort)
+		konn, err := b.exposedService(exposure{
+			name: svcKonnectivity, app: appAPIServer, port: 443, sniHost: svcKonnectivity + "." + b.externalName,
+			tunnelTarget: konnectivityAgentPort, nodePortTarget: konnectivityAgentPort, nodePort: b.in.Cluster.Resolved.TunnelNodePort,
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -334,40 +348,61 @@ func (b *builder) apiserverServices() ([]object.Object, error) {
 	return out, nil
 }
 
-// exposedService is a Service selecting the apiserver pods on port 443
-// named secure, exposed by the seed's nodeport-proxy:
+// exposure describes a Service the seed's nodeport-proxy exposes.
+type exposure struct {
+	name, app string
+	// port is the Service port (named secure).
+	port int32
+	// sniHost is the TLS server name the proxy routes by on Tunneling
+	// seeds; empty for protocols without SNI (OpenVPN), which are
+	// exposed for the envoy-agent's CONNECT tunnel only.
+	sniHost string
+	// tunnelTarget is the targetPort on Tunneling seeds, nodePortTarget on
+	// NodePort and LoadBalancer seeds, where nodePort is the Service's
+	// nodePort.
+	tunnelTarget, nodePortTarget int32
+	nodePort                     int
+}
+
+// exposedService is a Service selecting the pods of e.app, exposed by the
+// seed's nodeport-proxy:
 //   - Tunneling: ClusterIP to tunnelTarget, routed by SNI host sniHost;
 //   - NodePort: type NodePort with nodePort, to nodePortTarget;
-//   - LoadBalancer: the same, exposed through the namespaced proxy.
-func (b *builder) exposedService(name, sniHost string, tunnelTarget, nodePortTarget int32, nodePort int) (*corev1.Service, error) {
+//   - LoadBalancer: the same, exposed through the namespaced proxy
+//     (nodeport-proxy-envoy behind the front-loadbalancer Service).
+func (b *builder) exposedService(e exposure) (*corev1.Service, error) {
 	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: b.meta(name, appAPIServer),
+		ObjectMeta: b.meta(e.name, e.app),
 		Spec: corev1.ServiceSpec{
-			Selector: b.selector(appAPIServer),
-			Ports:    []corev1.ServicePort{{Name: "secure", Port: 443, Protocol: corev1.ProtocolTCP}},
+			Selector: b.selector(e.app),
+			Ports:    []corev1.ServicePort{{Name: "secure", Port: e.port, Protocol: corev1.ProtocolTCP}},
 		},
 	}
 	port := &svc.Spec.Ports[0]
 	switch b.in.Seed.Expose {
 	case model.ExposeTunneling:
-		mapping, err := json.Marshal(map[string]string{"secure": sniHost})
+		svc.Spec.Type = corev1.ServiceTypeClusterIP
+		port.TargetPort = intstr.FromInt32(e.tunnelTarget)
+		if e.sniHost == "" {
+			svc.Annotations = map[string]string{annExpose: "Tunneling"}
+			break
+		}
+		mapping, err := json.Marshal(map[string]string{"secure": e.sniHost})
 		if err != nil {
 			return nil, err
 		}
 		svc.Annotations = map[string]string{annExpose: "SNI,Tunneling", annPortMapping: string(mapping)}
-		svc.Spec.Type = corev1.ServiceTypeClusterIP
-		port.TargetPort = intstr.FromInt32(tunnelTarget)
 	case model.ExposeNodePort:
 		svc.Annotations = map[string]string{annExpose: "NodePort"}
 		svc.Spec.Type = corev1.ServiceTypeNodePort
-		port.TargetPort = intstr.FromInt32(nodePortTarget)
-		port.NodePort = int32(nodePort)
+		port.TargetPort = intstr.FromInt32(e.nodePortTarget)
+		port.NodePort = int32(e.nodePort)
 	case model.ExposeLoadBalancer:
 		svc.Annotations = map[string]string{annExposeNamespaced: "true"}
 		svc.Spec.Type = corev1.ServiceTypeNodePort
-		port.TargetPort = intstr.FromInt32(nodePortTarget)
-		port.NodePort = int32(nodePort)
+		port.TargetPort = intstr.FromInt32(e.nodePortTarget)
+		port.NodePort = int32(e.nodePort)
 	}
 	return svc, nil
 }

@@ -135,8 +135,14 @@ func newBuilder(in Input) (*builder, error) {
 		if !validPort(c.Resolved.NodePort) {
 			fail("seed %s exposes by %s but the apiserver has no NodePort (got %d)", in.Seed.Name, in.Seed.Expose, c.Resolved.NodePort)
 		}
-		if b.konnectivity && !validPort(c.Resolved.TunnelNodePort) {
-			fail("seed %s exposes by %s but the konnectivity-server has no NodePort (got %d)", in.Seed.Name, in.Seed.Expose, c.Resolved.TunnelNodePort)
+		tunnelSvc := svcKonnectivity
+		if !b.konnectivity {
+			tunnelSvc = svcOpenVPN
+		}
+		if !validPort(c.Resolved.TunnelNodePort) {
+			fail("seed %s exposes by %s but the %s has no NodePort (got %d)", in.Seed.Name, in.Seed.Expose, tunnelSvc, c.Resolved.TunnelNodePort)
+		} else if c.Resolved.TunnelNodePort == c.Resolved.NodePort {
+			fail("the apiserver and the %s share NodePort %d", tunnelSvc, c.Resolved.NodePort)
 		}
 		b.securePort = int32(c.Resolved.NodePort)
 		b.externalPort = int32(c.Resolved.NodePort)
@@ -175,6 +181,14 @@ func newBuilder(in Input) (*builder, error) {
 	}
 	if b.konnectivity {
 		imgs = append(imgs, struct{ name, ref string }{"KonnectivityServer", in.Images.KonnectivityServer})
+	} else {
+		imgs = append(imgs, struct{ name, ref string }{"OpenVPN", in.Images.OpenVPN}, struct{ name, ref string }{"DNSResolver", in.Images.DNSResolver})
+	}
+	if c.Monitoring {
+		imgs = append(imgs, struct{ name, ref string }{"Prometheus", in.Images.Prometheus})
+	}
+	if in.Seed.Expose == model.ExposeLoadBalancer {
+		imgs = append(imgs, struct{ name, ref string }{"Envoy", in.Images.Envoy})
 	}
 	for _, i := range imgs {
 		if i.ref == "" {
@@ -222,6 +236,35 @@ func Objects(in Input) ([]object.Object, error) {
 	if cm := b.sshKeys(); cm != nil {
 		add(cm)
 	}
+	if !b.konnectivity {
+		vpn, err := b.openVPN()
+		if err != nil {
+			return nil, err
+		}
+		add(vpn...)
+	}
+	if b.c.Monitoring {
+		mon, err := b.monitoring()
+		if err != nil {
+			return nil, err
+		}
+		add(mon...)
+	}
+	if b.loadBalancer() {
+		lb, err := b.nodePortProxy()
+		if err != nil {
+			return nil, err
+		}
+		add(lb...)
+	}
+	cc, err := b.cloudConfigMap()
+	if err != nil {
+		return nil, err
+	}
+	if cc != nil {
+		add(cc)
+	}
+	add(b.networkPolicies()...)
 	object.Sort(objs)
 	return objs, nil
 }

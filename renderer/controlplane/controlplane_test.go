@@ -32,15 +32,24 @@ type variant struct {
 	oidc         bool
 	keys         bool
 	storageClass string
+	noMonitoring bool
+	provider     model.Provider // AWS when empty
 }
 
 var variants = []variant{
 	{name: "konnectivity-tunneling", expose: model.ExposeTunneling, tunnel: model.TunnelKonnectivity, etcd: 3, apiserver: 2, oidc: true, keys: true},
-	{name: "openvpn-nodeport", expose: model.ExposeNodePort, tunnel: model.TunnelOpenVPN, etcd: 1, apiserver: 1},
-	{name: "konnectivity-loadbalancer", expose: model.ExposeLoadBalancer, tunnel: model.TunnelKonnectivity, etcd: 5, apiserver: 3, oidc: true, storageClass: "fast-ssd"},
-	{name: "konnectivity-nodeport", expose: model.ExposeNodePort, tunnel: model.TunnelKonnectivity, etcd: 3, apiserver: 2, keys: true},
-	{name: "openvpn-tunneling", expose: model.ExposeTunneling, tunnel: model.TunnelOpenVPN, etcd: 5, apiserver: 1, keys: true},
-	{name: "konnectivity-loadbalancer-single", expose: model.ExposeLoadBalancer, tunnel: model.TunnelKonnectivity, etcd: 1, apiserver: 1},
+	{name: "openvpn-nodeport", expose: model.ExposeNodePort, tunnel: model.TunnelOpenVPN, etcd: 1, apiserver: 1,
+		provider: model.Provider{OpenStack: &model.OpenStack{AuthURL: "https://keystone.example.com:5000/v3", Region: "RegionOne"}}},
+	{name: "konnectivity-loadbalancer", expose: model.ExposeLoadBalancer, tunnel: model.TunnelKonnectivity, etcd: 5, apiserver: 3, oidc: true, storageClass: "fast-ssd",
+		provider: model.Provider{VSphere: &model.VSphere{Endpoint: "https://vcenter.example.com", Datacenter: "dc-1", Cluster: "compute-1"}}},
+	{name: "konnectivity-nodeport", expose: model.ExposeNodePort, tunnel: model.TunnelKonnectivity, etcd: 3, apiserver: 2, keys: true,
+		provider: model.Provider{Hetzner: &model.Hetzner{Datacenter: "fsn1-dc14"}}},
+	{name: "openvpn-tunneling", expose: model.ExposeTunneling, tunnel: model.TunnelOpenVPN, etcd: 5, apiserver: 1, keys: true, noMonitoring: true,
+		provider: model.Provider{Azure: &model.Azure{Location: "westeurope"}}},
+	{name: "konnectivity-loadbalancer-single", expose: model.ExposeLoadBalancer, tunnel: model.TunnelKonnectivity, etcd: 1, apiserver: 1,
+		provider: model.Provider{GCP: &model.GCP{Region: "europe-west3"}}},
+	{name: "openvpn-loadbalancer", expose: model.ExposeLoadBalancer, tunnel: model.TunnelOpenVPN, etcd: 3, apiserver: 2,
+		provider: model.Provider{BringYourOwn: &model.BringYourOwn{}}},
 }
 
 var testImages = catalog.Images{
@@ -51,11 +60,19 @@ var testImages = catalog.Images{
 	KonnectivityServer: "mirror.example.com/kas-network-proxy/proxy-server:v0.34.0",
 	KonnectivityAgent:  "mirror.example.com/kas-network-proxy/proxy-agent:v0.34.0",
 	HTTPProber:         "mirror.example.com/kubermatic/http-prober:v0.5.1",
+	Prometheus:         "mirror.example.com/prometheus/prometheus:v2.51.1",
+	OpenVPN:            "mirror.example.com/kubermatic/openvpn:v2.5.2-r0",
+	DNSResolver:        "mirror.example.com/coredns/coredns:v1.10.1",
+	Envoy:              "mirror.example.com/envoyproxy/envoy:distroless-v1.37.0",
 }
 
 func (v variant) input() Input {
 	seed := &model.Seed{Name: "europe", Location: "GKE europe-west3", Country: "DE", Expose: v.expose, NodePortRange: "30000-32767"}
 	dc := &model.Datacenter{Name: "aws-eu-central-1", Seed: seed.Name, Provider: model.Provider{AWS: &model.AWS{Region: "eu-central-1"}}}
+	if v.provider.Name() != "" {
+		dc.Provider = v.provider
+		dc.Name = v.provider.Name() + "-dc"
+	}
 	c := &model.Cluster{
 		Name:       "payments-" + strings.ReplaceAll(v.name, "konnectivity", "k"),
 		Project:    "payments",
@@ -65,13 +82,13 @@ func (v variant) input() Input {
 		Network:    model.Network{Pods: "172.25.0.0/16", Services: "10.240.16.0/20"},
 		APIServer:  model.APIServer{Replicas: v.apiserver},
 		Etcd:       model.Etcd{Replicas: v.etcd, Storage: "5Gi", StorageClass: v.storageClass},
-		Monitoring: true,
+		Monitoring: !v.noMonitoring,
 		Labels:     map[string]string{"team": "payments", "cluster": "user-value-is-overridden"},
 		Resolved: model.Resolved{
 			Seed:     seed.Name,
 			Version:  "1.35.8",
 			Minor:    "1.35",
-			Provider: "aws",
+			Provider: dc.Provider.Name(),
 		},
 	}
 	if v.expose != model.ExposeTunneling {
@@ -638,23 +655,48 @@ func TestCertificates(t *testing.T) {
 // TestContainers checks resources, security contexts and images.
 func TestContainers(t *testing.T) {
 	allowed := map[string]bool{}
-	for _, img := range []string{testImages.APIServer, testImages.ControllerManager, testImages.Scheduler, testImages.Etcd, testImages.KonnectivityServer} {
+	for _, img := range []string{testImages.APIServer, testImages.ControllerManager, testImages.Scheduler, testImages.Etcd, testImages.KonnectivityServer,
+		testImages.Prometheus, testImages.OpenVPN, testImages.DNSResolver, testImages.Envoy} {
 		allowed[img] = true
+	}
+	// The documented exception (netAdminSecurityContext): the OpenVPN
+	// containers run as root with exactly these capabilities.
+	netAdmin := map[string][]corev1.Capability{
+		containerIPTablesInit:  {"NET_ADMIN", "NET_RAW"},
+		appOpenVPN:             {"NET_ADMIN", "MKNOD"},
+		containerOpenVPNClient: {"NET_ADMIN", "MKNOD"},
 	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			objs := render(t, v.input())
 			specs := podSpecs(objs)
-			if len(specs) != 4 {
-				t.Errorf("%d workloads, want 4 (etcd, apiserver, controller-manager, scheduler)", len(specs))
+			want := []string{"Deployment/apiserver", "Deployment/controller-manager", "Deployment/scheduler", "StatefulSet/etcd"}
+			if !v.noMonitoring {
+				want = append(want, "StatefulSet/prometheus")
+			}
+			if v.tunnel == model.TunnelOpenVPN {
+				want = append(want, "Deployment/openvpn-server", "Deployment/dns-resolver")
+			}
+			if v.expose == model.ExposeLoadBalancer {
+				want = append(want, "Deployment/nodeport-proxy-envoy")
+			}
+			var got []string
+			for wl := range specs {
+				got = append(got, wl)
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("workloads %v, want %v", got, want)
 			}
 			for wl, spec := range specs {
 				psc := spec.SecurityContext
 				if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 					t.Errorf("%s: pod seccompProfile is not RuntimeDefault", wl)
 				}
-				if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
-					t.Errorf("%s: automounts a service account token", wl)
+				// Only Prometheus talks to the seed's API (service discovery).
+				if automount := spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken; automount != (wl == "StatefulSet/prometheus") {
+					t.Errorf("%s: automounts a service account token: %v", wl, automount)
 				}
 				if spec.ServiceAccountName == "" || find[*corev1.ServiceAccount](objs, "ServiceAccount", spec.ServiceAccountName) == nil {
 					t.Errorf("%s: ServiceAccount %q not rendered", wl, spec.ServiceAccountName)
@@ -671,6 +713,24 @@ func TestContainers(t *testing.T) {
 						}
 					}
 					sc := c.SecurityContext
+					if caps, ok := netAdmin[c.Name]; ok && v.tunnel == model.TunnelOpenVPN {
+						switch {
+						case sc == nil:
+							t.Errorf("%s: no securityContext", name)
+						case sc.Privileged == nil || *sc.Privileged:
+							t.Errorf("%s: not explicitly unprivileged", name)
+						case sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation:
+							t.Errorf("%s: allowPrivilegeEscalation not false", name)
+						case sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem:
+							t.Errorf("%s: readOnlyRootFilesystem not true", name)
+						case sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) || !slices.Equal(sc.Capabilities.Add, caps):
+							t.Errorf("%s: capabilities %+v, want drop ALL add %v", name, sc.Capabilities, caps)
+						}
+						if !allowed[c.Image] {
+							t.Errorf("%s: image %q is not from Input.Images", name, c.Image)
+						}
+						continue
+					}
 					switch {
 					case sc == nil:
 						t.Errorf("%s: no securityContext", name)
@@ -764,6 +824,11 @@ func TestMounts(t *testing.T) {
 								return slices.ContainsFunc(vol.Secret.Items, func(i corev1.KeyToPath) bool { return i.Path == rel })
 							case vol.Secret != nil:
 								return rel == keyCert || rel == keyKey || rel == keyCA
+							case vol.ConfigMap != nil && len(vol.ConfigMap.Items) > 0:
+								return slices.ContainsFunc(vol.ConfigMap.Items, func(i corev1.KeyToPath) bool {
+									_, ok := cms[vol.ConfigMap.Name].Data[i.Key]
+									return ok && i.Path == rel
+								})
 							case vol.ConfigMap != nil:
 								_, ok := cms[vol.ConfigMap.Name].Data[rel]
 								return ok
@@ -781,7 +846,10 @@ func TestMounts(t *testing.T) {
 					}
 					var files []string
 					for _, a := range append(slices.Clone(c.Args), envValues(c)...) {
-						_, val, _ := strings.Cut(a, "=")
+						val := a
+						if strings.HasPrefix(a, "-") || strings.Contains(a, "=") {
+							_, val, _ = strings.Cut(a, "=")
+						}
 						if strings.HasPrefix(val, "/etc/") && !strings.HasSuffix(val, ".socket") {
 							files = append(files, val)
 						}
@@ -1061,6 +1129,31 @@ func TestInvalidInput(t *testing.T) {
 		{"bad expose", func(in *Input) { in.Seed.Expose = "Ingress" }, "expose strategy"},
 		{"bad tunnel", func(in *Input) { in.Cluster.Tunnel = "wireguard" }, "tunnel"},
 		{"other seed", func(in *Input) { in.Cluster.Resolved.Seed = "asia" }, "resolved seed"},
+		{"shared nodeport", func(in *Input) { in.Cluster.Resolved.TunnelNodePort = in.Cluster.Resolved.NodePort }, "share NodePort"},
+		{"openvpn without tunnel nodeport", func(in *Input) {
+			in.Cluster.Tunnel = model.TunnelOpenVPN
+			in.Cluster.Resolved.TunnelNodePort = 0
+		}, "openvpn-server has no NodePort"},
+		{"openvpn without image", func(in *Input) {
+			in.Cluster.Tunnel = model.TunnelOpenVPN
+			in.Images.OpenVPN = ""
+		}, "no OpenVPN image"},
+		{"openvpn without resolver image", func(in *Input) {
+			in.Cluster.Tunnel = model.TunnelOpenVPN
+			in.Images.DNSResolver = ""
+		}, "no DNSResolver image"},
+		{"openvpn with IPv6 pods", func(in *Input) {
+			in.Cluster.Tunnel = model.TunnelOpenVPN
+			in.Cluster.Network.Pods = "fd01::/48"
+		}, "IPv4 only"},
+		{"no prometheus image", func(in *Input) { in.Images.Prometheus = "" }, "no Prometheus image"},
+		{"no envoy image", func(in *Input) {
+			in.Seed.Expose = model.ExposeLoadBalancer
+			in.Images.Envoy = ""
+		}, "no Envoy image"},
+		{"bad vsphere endpoint", func(in *Input) {
+			in.Datacenter.Provider = model.Provider{VSphere: &model.VSphere{Endpoint: "vcenter", Datacenter: "dc", Cluster: "c"}}
+		}, "vsphere endpoint"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -82,6 +82,9 @@ func (b *builder) pki() []object.Object {
 		b.issuer(issuerCA, cmv1.IssuerConfig{CA: &cmv1.CAIssuer{SecretName: certCA}}),
 		b.issuer(issuerFrontProxyCA, cmv1.IssuerConfig{CA: &cmv1.CAIssuer{SecretName: certFrontProxyCA}}),
 	}
+	if !b.konnectivity {
+		out = append(out, b.issuer(issuerOpenVPNCA, cmv1.IssuerConfig{CA: &cmv1.CAIssuer{SecretName: certOpenVPNCA}}))
+	}
 	for _, c := range b.certs() {
 		out = append(out, b.certificate(c))
 	}
@@ -134,6 +137,11 @@ func (b *builder) certs() []cert {
 			cert{name: certKonnectivityClient, issuer: issuerCA, cn: "system:konnectivity-server", usages: clientUsages, app: appAPIServer},
 			cert{name: certKonnectivityServer, issuer: issuerCA, cn: "konnectivity-proxy", dnsNames: konnDNS, ips: []string{b.serviceIP, "127.0.0.1"}, usages: serverUsages, app: appAPIServer},
 		)
+	} else {
+		cs = append(cs, b.openVPNCerts()...)
+	}
+	if b.c.Monitoring {
+		cs = append(cs, cert{name: certPrometheusClient, issuer: issuerCA, cn: "prometheus", orgs: []string{"system:monitoring"}, usages: clientUsages, app: appPrometheus})
 	}
 	return cs
 }

@@ -169,6 +169,10 @@ func mountedFiles(t *testing.T, objs []object.Object, secrets map[string]*issued
 					for _, it := range v.Secret.Items {
 						fs[path.Join(m.MountPath, it.Path)] = s.data[it.Key]
 					}
+				case v.ConfigMap != nil && len(v.ConfigMap.Items) > 0:
+					for _, it := range v.ConfigMap.Items {
+						fs[path.Join(m.MountPath, it.Path)] = []byte(cms[v.ConfigMap.Name].Data[it.Key])
+					}
 				case v.ConfigMap != nil:
 					for k, d := range cms[v.ConfigMap.Name].Data {
 						fs[path.Join(m.MountPath, k)] = []byte(d)

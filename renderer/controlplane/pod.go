@@ -117,11 +117,14 @@ func httpsProbe(path string, port int32, failures int32) *corev1.Probe {
 }
 
 // podSpec fills in what every control-plane pod shares.
-// app is also the name of its ServiceAccount.
+// app is also the name of its ServiceAccount. A container that brings its
+// own securityContext keeps it (only netAdminSecurityContext does).
 func (b *builder) podSpec(app string, containers []corev1.Container, volumes []corev1.Volume) corev1.PodSpec {
 	for i := range containers {
 		containers[i].ImagePullPolicy = corev1.PullIfNotPresent
-		containers[i].SecurityContext = containerSecurityContext()
+		if containers[i].SecurityContext == nil {
+			containers[i].SecurityContext = containerSecurityContext()
+		}
 		containers[i].TerminationMessagePolicy = corev1.TerminationMessageFallbackToLogsOnError
 	}
 	return corev1.PodSpec{
