@@ -61,9 +61,13 @@ the full control plane of every customer cluster.`,
 	root.AddCommand(
 		newValidateCmd(),
 		newRenderCmd(),
+		newCheckCmd(),
+		newDiffCmd(),
+		newPublishCmd(),
 		newSchemaCmd(),
 		newVersionCmd(),
 	)
+	root.AddCommand(newDevCmd())
 	for _, c := range root.Commands() {
 		if c.Args == nil {
 			c.Args = cobra.NoArgs
@@ -85,6 +89,7 @@ func printError(w io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	printAnnotations(err) // --annotations: CI annotations on stdout first (annotations.go)
 	var (
 		diags diag.List
 		srcE  *source.Error

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -11,9 +12,10 @@ import (
 )
 
 type renderOptions struct {
-	source sourceOptions
-	out    string
-	seeds  []string
+	source      sourceOptions
+	annotations annotationOptions
+	out         string
+	seeds       []string
 }
 
 func newRenderCmd() *cobra.Command {
@@ -30,25 +32,33 @@ func newRenderCmd() *cobra.Command {
 			if o.out == "" {
 				return &usageError{fmt.Errorf("--out is required")}
 			}
-			cfg, _, err := o.source.load()
-			if err != nil {
+			if err := o.annotations.validate(); err != nil {
 				return err
 			}
-			t, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{Seeds: o.seeds})
-			if err != nil {
-				return err
-			}
-			st, err := tree.Write(o.out, t)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed\n",
-				len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed)
-			return nil
+			return o.annotations.wrap(o.run(cmd.OutOrStdout()), cmd.OutOrStdout(), o.source.repo)
 		},
 	}
 	o.source.bindFlags(cmd.Flags())
+	o.annotations.bindFlags(cmd.Flags())
 	cmd.Flags().StringVar(&o.out, "out", "", "folder of the rendered tree (created, or one fleetc rendered before)")
 	cmd.Flags().StringSliceVar(&o.seeds, "seed", nil, "render only this seed (repeatable); master/ is always rendered")
 	return cmd
+}
+
+func (o *renderOptions) run(out io.Writer) error {
+	cfg, _, err := o.source.load()
+	if err != nil {
+		return err
+	}
+	t, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{Seeds: o.seeds})
+	if err != nil {
+		return err
+	}
+	st, err := tree.Write(o.out, t)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed\n",
+		len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed)
+	return nil
 }

@@ -7,7 +7,8 @@ import (
 )
 
 type validateOptions struct {
-	source sourceOptions
+	source      sourceOptions
+	annotations annotationOptions
 }
 
 func newValidateCmd() *cobra.Command {
@@ -21,9 +22,12 @@ func newValidateCmd() *cobra.Command {
   # what a commit holds, read from git objects without a checkout
   fleetc validate --repo ./fleet-config --rev origin/main`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.annotations.validate(); err != nil {
+				return err
+			}
 			cfg, _, err := o.source.load()
 			if err != nil {
-				return err
+				return o.annotations.wrap(err, cmd.OutOrStdout(), o.source.repo)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d users, %d projects, %d SSH keys, %d seeds, %d clusters\n",
 				len(cfg.Users), len(cfg.Projects), len(cfg.SSHKeys), len(cfg.Seeds), len(cfg.Clusters))
@@ -31,5 +35,6 @@ func newValidateCmd() *cobra.Command {
 		},
 	}
 	o.source.bindFlags(cmd.Flags())
+	o.annotations.bindFlags(cmd.Flags())
 	return cmd
 }
