@@ -7,7 +7,9 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer/controlplane"
@@ -27,6 +29,12 @@ type Options struct {
 	Seeds []string
 	// Workers bounds the clusters compiled at once; 0 means GOMAXPROCS.
 	Workers int
+	// Cache, when set, keeps cluster folders between renders: a cluster
+	// whose inputs did not change is not compiled again.
+	Cache Cache
+	// Progress, when set, is called after each cluster with the number of
+	// clusters done and the total, from the compiling goroutines.
+	Progress func(done, total int)
 }
 
 // Folders of the rendered tree.
@@ -78,7 +86,7 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 		jobs = append(jobs, clusters...)
 	}
 
-	results, err := compileClusters(cfg, ix, cat, jobs, opts.Workers)
+	results, err := compileClusters(cfg, ix, cat, jobs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -122,10 +130,12 @@ type clusterResult struct {
 
 // compileClusters renders each cluster's folder on a bounded pool of
 // workers; results are returned in the order of clusters.
-func compileClusters(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, clusters []*model.Cluster, workers int) ([]clusterResult, error) {
+func compileClusters(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, clusters []*model.Cluster, opts Options) ([]clusterResult, error) {
+	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	var done atomic.Int64
 	out := make([]clusterResult, len(clusters))
 	errs := make([]error, len(clusters))
 	var wg sync.WaitGroup
@@ -135,7 +145,10 @@ func compileClusters(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = compileCluster(cfg, ix, cat, clusters[i])
+				out[i], errs[i] = cachedCluster(cfg, ix, cat, clusters[i], opts.Cache)
+				if opts.Progress != nil {
+					opts.Progress(int(done.Add(1)), len(clusters))
+				}
 			}
 		}()
 	}
@@ -152,21 +165,27 @@ func compileClusters(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c
 	return out, nil
 }
 
+// cachedCluster is compileCluster behind the cache, when there is one.
+func cachedCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *model.Cluster, cache Cache) (clusterResult, error) {
+	if cache == nil {
+		return compileCluster(cfg, ix, cat, c)
+	}
+	key := ClusterKey(cfg, ix, cat, c)
+	if e, ok := cache.Get(key); ok {
+		if r, ok := fromCache(e, ClusterDir(c.Resolved.Seed, c.Name), clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)); ok {
+			return r, nil
+		}
+	}
+	r, err := compileCluster(cfg, ix, cat, c)
+	if err == nil && len(r.problems) == 0 {
+		cache.Put(key, toCache(r))
+	}
+	return r, err
+}
+
 func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *model.Cluster) (clusterResult, error) {
 	ver := catalog.Version{Version: c.Resolved.Version, Minor: c.Resolved.Minor}
-	var keys []*model.SSHKey
-	for _, name := range c.SSHKeys {
-		keys = append(keys, ix.SSHKeys[name])
-	}
-	slices.SortFunc(keys, func(a, b *model.SSHKey) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
+	keys := clusterKeys(ix, c)
 	objs, err := controlplane.Objects(controlplane.Input{
 		Cluster:    c,
 		Seed:       ix.Seeds[c.Resolved.Seed],
@@ -185,6 +204,16 @@ func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c 
 		return clusterResult{}, err
 	}
 	return r, nil
+}
+
+// clusterKeys returns the cluster's SSH keys, sorted by name.
+func clusterKeys(ix *model.Index, c *model.Cluster) []*model.SSHKey {
+	var keys []*model.SSHKey
+	for _, name := range c.SSHKeys {
+		keys = append(keys, ix.SSHKeys[name])
+	}
+	slices.SortFunc(keys, func(a, b *model.SSHKey) int { return strings.Compare(a.Name, b.Name) })
+	return keys
 }
 
 // clusterPatches lists the patches that apply to c: fleet, seed, cluster.

@@ -35,6 +35,8 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *golden.Update,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("FIXTURES", filepath.Join(root, "fixtures"))
+			// The render cache goes into the script's work folder.
+			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/internal/publish"
 	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/source"
@@ -23,6 +22,7 @@ import (
 )
 
 type checkOptions struct {
+	compile     compileOptions
 	source      sourceOptions
 	out         string
 	branch      string
@@ -59,6 +59,7 @@ same pull request as the config: fleetc only reads *.cue files as input.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
+			o.compile.stderr = cmd.ErrOrStderr()
 			err := o.run(out)
 			if ae, ok := err.(*driftError); ok {
 				return o.annotations.wrap(ae.exitError, out, o.source.repo, ae.annotations...)
@@ -71,6 +72,7 @@ same pull request as the config: fleetc only reads *.cue files as input.`,
 	cmd.Flags().StringVar(&o.branch, "branch", "", "check the tree published on this branch instead of --out (--rev then defaults to HEAD)")
 	cmd.Flags().StringVar(&o.path, "path", "", "with --branch: the folder on the branch (default: the config's master.gitops.path)")
 	o.annotations.bindFlags(cmd.Flags())
+	o.compile.bindFlags(cmd.Flags())
 	return cmd
 }
 
@@ -112,7 +114,7 @@ func (o *checkOptions) run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{})
+	t, err := o.compile.compile(cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 )
 
 type diffOptions struct {
+	compile     compileOptions
 	repo        string
 	format      string
 	exitCode    bool
@@ -57,6 +58,7 @@ revision does not render or the command line is wrong.`,
 			if err := o.annotations.validate(); err != nil {
 				return err
 			}
+			o.compile.stderr = cmd.ErrOrStderr()
 			err := o.run(cmd.OutOrStdout(), args)
 			return o.annotations.wrap(err, cmd.OutOrStdout(), o.repo)
 		},
@@ -65,6 +67,7 @@ revision does not render or the command line is wrong.`,
 	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&o.exitCode, "exit-code", false, "exit with status 1 when there are differences")
 	o.annotations.bindFlags(cmd.Flags())
+	o.compile.bindFlags(cmd.Flags())
 	return cmd
 }
 
@@ -78,7 +81,7 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	if len(args) == 2 {
 		headRev = args[1]
 	}
-	base, baseLabel, err := renderRevision(o.repo, baseRev)
+	base, baseLabel, err := renderRevision(&o.compile, o.repo, baseRev)
 	if err != nil {
 		var diags diag.List
 		if errors.As(err, &diags) {
@@ -89,7 +92,7 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 		}
 		return err
 	}
-	head, headLabel, err := renderRevision(o.repo, headRev)
+	head, headLabel, err := renderRevision(&o.compile, o.repo, headRev)
 	if err != nil {
 		return err
 	}
@@ -119,7 +122,7 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 
 // renderRevision renders the config at rev ("" for the working tree) in
 // memory, and returns it with a label for display.
-func renderRevision(repo, rev string) (*tree.Tree, string, error) {
+func renderRevision(co *compileOptions, repo, rev string) (*tree.Tree, string, error) {
 	snap, err := source.Read(repo, rev)
 	if err != nil {
 		return nil, "", err
@@ -128,7 +131,7 @@ func renderRevision(repo, rev string) (*tree.Tree, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	t, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{})
+	t, err := co.compile(cfg, nil)
 	if err != nil {
 		return nil, "", err
 	}

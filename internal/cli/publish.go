@@ -16,6 +16,7 @@ import (
 )
 
 type publishOptions struct {
+	compile     compileOptions
 	repo        string
 	rev         string
 	branch      string
@@ -55,6 +56,7 @@ publish moves the local branch only: push it (git push origin NAME).`,
 			if err := o.annotations.validate(); err != nil {
 				return err
 			}
+			o.compile.stderr = cmd.ErrOrStderr()
 			err := o.run(cmd.OutOrStdout())
 			return o.annotations.wrap(err, cmd.OutOrStdout(), o.repo)
 		},
@@ -66,6 +68,7 @@ publish moves the local branch only: push it (git push origin NAME).`,
 	cmd.Flags().StringVar(&o.message, "message", "", "the commit message's first line (default: \"Render <commit>: <its subject>\")")
 	cmd.Flags().StringVar(&o.author, "author", defaultAuthor, `author and committer, "Name <email>"`)
 	o.annotations.bindFlags(cmd.Flags())
+	o.compile.bindFlags(cmd.Flags())
 	return cmd
 }
 
@@ -102,7 +105,7 @@ func (o *publishOptions) run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{})
+	t, err := o.compile.compile(cfg, nil)
 	if err != nil {
 		return err
 	}

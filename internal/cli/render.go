@@ -6,12 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fleetc/fleetc/catalog"
-	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/tree"
 )
 
 type renderOptions struct {
+	compile     compileOptions
 	source      sourceOptions
 	annotations annotationOptions
 	out         string
@@ -35,11 +34,13 @@ func newRenderCmd() *cobra.Command {
 			if err := o.annotations.validate(); err != nil {
 				return err
 			}
+			o.compile.stderr = cmd.ErrOrStderr()
 			return o.annotations.wrap(o.run(cmd.OutOrStdout()), cmd.OutOrStdout(), o.source.repo)
 		},
 	}
 	o.source.bindFlags(cmd.Flags())
 	o.annotations.bindFlags(cmd.Flags())
+	o.compile.bindFlags(cmd.Flags())
 	cmd.Flags().StringVar(&o.out, "out", "", "folder of the rendered tree (created, or one fleetc rendered before)")
 	cmd.Flags().StringSliceVar(&o.seeds, "seed", nil, "render only this seed (repeatable); master/ is always rendered")
 	return cmd
@@ -50,7 +51,7 @@ func (o *renderOptions) run(out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{Seeds: o.seeds})
+	t, err := o.compile.compile(cfg, o.seeds)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/internal/rendercache"
+	"github.com/fleetc/fleetc/renderer"
+	"github.com/fleetc/fleetc/renderer/model"
+	"github.com/fleetc/fleetc/renderer/tree"
+)
+
+// cacheMaxBytes bounds the render cache; least recently used entries go
+// first.
+const cacheMaxBytes = 2 << 30
+
+// compileOptions are the flags of every command that compiles the fleet:
+// the render cache and the progress display.
+type compileOptions struct {
+	cacheDir string
+	noCache  bool
+	quiet    bool
+	stderr   io.Writer // set by the command before compiling
+}
+
+func (o *compileOptions) bindFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.cacheDir, "cache-dir", "", "keep compiled clusters here between runs (default ${XDG_CACHE_HOME:-~/.cache}/fleetc/render)")
+	fs.BoolVar(&o.noCache, "no-cache", false, "compile every cluster, read and write no cache")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress display, even on a terminal")
+}
+
+// compile renders cfg, with the cache and a progress display on stderr
+// when it is a terminal and the compile takes over a second.
+func (o *compileOptions) compile(cfg *model.Config, seeds []string) (*tree.Tree, error) {
+	stderr := o.stderr
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	opts := renderer.Options{Seeds: seeds}
+	var cache *rendercache.Dir
+	if !o.noCache {
+		root := o.cacheDir
+		if root == "" {
+			if r, err := rendercache.DefaultRoot(); err == nil {
+				root = r
+			}
+		}
+		if root != "" {
+			cache = rendercache.Open(root)
+			opts.Cache = cache
+		}
+	}
+	p := newProgress(stderr, o.quiet)
+	opts.Progress = p.update
+	t, err := renderer.Compile(cfg, catalog.Default(), opts)
+	p.finish()
+	if cache != nil && err == nil {
+		_ = cache.Trim(cacheMaxBytes)
+	}
+	return t, err
+}
+
+// progress shows "compiled N/M clusters" on a terminal, from the second
+// second on, at most ten times a second.
+type progress struct {
+	w     io.Writer
+	on    bool
+	start time.Time
+	mu    sync.Mutex
+	last  time.Time
+	shown bool
+}
+
+func newProgress(w io.Writer, quiet bool) *progress {
+	return &progress{w: w, on: !quiet && isTerminal(w), start: time.Now()}
+}
+
+func (p *progress) update(done, total int) {
+	if !p.on {
+		return
+	}
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now.Sub(p.start) < time.Second || (now.Sub(p.last) < 100*time.Millisecond && done != total) {
+		return
+	}
+	p.last, p.shown = now, true
+	fmt.Fprintf(p.w, "\rcompiled %d/%d clusters", done, total)
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown {
+		fmt.Fprintf(p.w, "\r\033[K")
+	}
+}
+
+// isTerminal reports whether w is a character device.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

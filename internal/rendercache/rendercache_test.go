@@ -1,0 +1,105 @@
+package rendercache
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/fleetc/fleetc/internal/golden"
+	"github.com/fleetc/fleetc/renderer"
+)
+
+const key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func entry() renderer.Entry {
+	return renderer.Entry{
+		Files:   map[string][]byte{"seeds/s/clusters/c/a.yaml": []byte("kind: A\n"), "seeds/s/clusters/c/kustomization.yaml": []byte("resources: [a.yaml]\n")},
+		Matched: []bool{true, false},
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	d := Open(t.TempDir())
+	if _, ok := d.Get(key); ok {
+		t.Fatal("hit in an empty cache")
+	}
+	d.Put(key, entry())
+	got, ok := d.Get(key)
+	if !ok {
+		t.Fatal("miss after Put")
+	}
+	want := entry()
+	if len(got.Files) != 2 || !bytes.Equal(got.Files["seeds/s/clusters/c/a.yaml"], want.Files["seeds/s/clusters/c/a.yaml"]) || len(got.Matched) != 2 || !got.Matched[0] {
+		t.Fatalf("got %+v", got)
+	}
+	if s := d.Stats(); s.Hits != 1 || s.Misses != 1 || s.Puts != 1 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestDamagedEntriesAreMisses: a cache that was damaged or written by
+// someone else is never trusted.
+func TestDamagedEntriesAreMisses(t *testing.T) {
+	for name, damage := range map[string]func([]byte) []byte{
+		"flipped payload byte": func(b []byte) []byte { b[len(b)-1] ^= 0xff; return b },
+		"truncated":            func(b []byte) []byte { return b[:len(b)/2] },
+		"foreign header":       func(b []byte) []byte { return append([]byte("other tool\n"), b...) },
+		"empty":                func([]byte) []byte { return nil },
+		"plain json": func([]byte) []byte {
+			return []byte(`{"files":{"x":"eQ=="}}`)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := Open(t.TempDir())
+			d.Put(key, entry())
+			p := d.path(key)
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, damage(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := d.Get(key); ok {
+				t.Fatal("damaged entry trusted")
+			}
+			if _, err := os.Stat(p); !os.IsNotExist(err) {
+				t.Error("damaged entry kept")
+			}
+		})
+	}
+}
+
+func TestBadKeysIgnored(t *testing.T) {
+	d := Open(t.TempDir())
+	for _, k := range []string{"", "../../etc/passwd", strings.Repeat("z", 64)} {
+		d.Put(k, entry())
+		if _, ok := d.Get(k); ok {
+			t.Errorf("key %q accepted", k)
+		}
+	}
+}
+
+func TestTrim(t *testing.T) {
+	root := t.TempDir()
+	d := Open(root)
+	d.Put(key, entry())
+	other := strings.Repeat("f", 64)
+	d.Put(other, entry())
+	info, _ := os.Stat(d.path(key))
+	if err := d.Trim(info.Size()); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	filepath.WalkDir(root, func(p string, de os.DirEntry, err error) error {
+		if err == nil && !de.IsDir() {
+			n++
+		}
+		return nil
+	})
+	if n != 1 {
+		t.Errorf("%d entries after trim, want 1", n)
+	}
+}

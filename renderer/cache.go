@@ -1,0 +1,112 @@
+package renderer
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+
+	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/renderer/model"
+	"github.com/fleetc/fleetc/renderer/patch"
+	"github.com/fleetc/fleetc/renderer/tree"
+)
+
+// Cache keeps rendered cluster folders, keyed by the digest of everything
+// a cluster's folder depends on (ClusterKey). Implementations must be safe
+// for concurrent use, and must never return files they cannot vouch for: a
+// damaged entry is a miss. The renderer stays pure: the CLI passes a cache
+// backed by disk (internal/rendercache), tests pass maps or nothing.
+type Cache interface {
+	Get(key string) (Entry, bool)
+	Put(key string, e Entry)
+}
+
+// Entry is one cached cluster folder.
+type Entry struct {
+	// Files of the folder, by path relative to the tree root.
+	Files map[string][]byte `json:"files"`
+	// Matched says, per patch that applies to the cluster (in order),
+	// whether it selected an object.
+	Matched []bool `json:"matched"`
+}
+
+// clusterInputs is everything compileCluster reads, for the cache key.
+// Positions are left out: they only matter for errors, and failed renders
+// are never cached.
+type clusterInputs struct {
+	Format     string
+	Catalog    string
+	Cluster    *model.Cluster
+	Resolved   model.Resolved
+	Seed       *model.Seed
+	Datacenter *model.Datacenter
+	Master     *model.Master
+	Keys       []keyInput
+	Patches    []patchInput
+}
+
+type keyInput struct {
+	Key         *model.SSHKey
+	Fingerprint string
+}
+
+type patchInput struct {
+	Scope  patch.Scope
+	Target model.PatchTarget
+	Patch  string
+}
+
+// ClusterKey is the cache key of a cluster's folder: a sha256 over the
+// output format version, the catalog and the cluster's inputs (the cluster
+// with what was resolved for it, its seed and datacenter, the master
+// settings, its SSH keys, and the patches that apply to it). Names, file
+// paths and times play no part beyond what the inputs hold.
+func ClusterKey(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *model.Cluster) string {
+	in := clusterInputs{
+		Format:     Version,
+		Catalog:    cat.Digest(),
+		Cluster:    c,
+		Resolved:   c.Resolved,
+		Seed:       ix.Seeds[c.Resolved.Seed],
+		Datacenter: ix.Datacenters[c.Datacenter],
+		Master:     &cfg.Master,
+	}
+	for _, k := range clusterKeys(ix, c) {
+		in.Keys = append(in.Keys, keyInput{Key: k, Fingerprint: k.Fingerprint})
+	}
+	for _, p := range clusterPatches(cfg, in.Seed, c) {
+		in.Patches = append(in.Patches, patchInput{Scope: p.Scope, Target: p.Target, Patch: p.Patch.Patch})
+	}
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(in); err != nil {
+		// Every field is a plain value: this cannot fail.
+		panic("renderer: cache key: " + err.Error())
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// fromCache rebuilds a cluster result from a cache entry. An entry that
+// does not fit the cluster (files outside its folder, a different number of
+// patches) is a miss.
+func fromCache(e Entry, dir string, patches []patch.Patch) (clusterResult, bool) {
+	if len(e.Matched) != len(patches) || len(e.Files) == 0 {
+		return clusterResult{}, false
+	}
+	t := tree.New()
+	for p, data := range e.Files {
+		if !strings.HasPrefix(p, dir+"/") || t.Add(p, data) != nil {
+			return clusterResult{}, false
+		}
+	}
+	return clusterResult{tree: t, patches: patches, matched: e.Matched}, true
+}
+
+// toCache makes the cache entry of a successful cluster result.
+func toCache(r clusterResult) Entry {
+	e := Entry{Files: make(map[string][]byte, r.tree.Len()), Matched: r.matched}
+	for _, p := range r.tree.Paths() {
+		e.Files[p], _ = r.tree.Get(p)
+	}
+	return e
+}

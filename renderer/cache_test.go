@@ -1,0 +1,111 @@
+package renderer_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/renderer"
+)
+
+// mapCache is an in-memory renderer.Cache that counts its use.
+type mapCache struct {
+	mu           sync.Mutex
+	m            map[string]renderer.Entry
+	hits, misses int
+}
+
+func (c *mapCache) Get(k string) (renderer.Entry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if ok {
+		c.hits++
+	} else {
+		c.misses++
+	}
+	return e, ok
+}
+
+func (c *mapCache) Put(k string, e renderer.Entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]renderer.Entry{}
+	}
+	c.m[k] = e
+}
+
+// TestCache: a render from the cache is byte-identical to a fresh one, and
+// a change to one cluster compiles that cluster only.
+func TestCache(t *testing.T) {
+	want := renderExample(t)
+	cache := &mapCache{}
+	cfg := loadExample(t)
+	first, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameTree(t, want, first)
+	if cache.hits != 0 || cache.misses != len(cfg.Clusters) {
+		t.Fatalf("first render: %d hits, %d misses", cache.hits, cache.misses)
+	}
+	second, err := renderer.Compile(loadExample(t), catalog.Default(), renderer.Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameTree(t, want, second)
+	if cache.hits != len(cfg.Clusters) {
+		t.Fatalf("second render: %d hits, want %d", cache.hits, len(cfg.Clusters))
+	}
+
+	// One cluster changes: one miss; the rest comes from the cache.
+	changed := loadExample(t)
+	for i := range changed.Clusters {
+		if changed.Clusters[i].Name == "payments-prod" {
+			changed.Clusters[i].APIServer.Replicas = 5
+		}
+	}
+	cache.hits, cache.misses = 0, 0
+	got, err := renderer.Compile(changed, catalog.Default(), renderer.Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cache.misses != 1 || cache.hits != len(cfg.Clusters)-1 {
+		t.Fatalf("after one change: %d hits, %d misses", cache.hits, cache.misses)
+	}
+	fresh, err := renderer.Compile(changed, catalog.Default(), renderer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameTree(t, fresh, got)
+
+	// A master setting every cluster depends on invalidates them all.
+	cache.hits, cache.misses = 0, 0
+	changed.Master.Domain = "kkp.other.example"
+	if _, err := renderer.Compile(changed, catalog.Default(), renderer.Options{Cache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	if cache.hits != 0 {
+		t.Fatalf("after a domain change: %d hits, want 0", cache.hits)
+	}
+}
+
+// TestCacheRejectsForeignEntries: an entry with files outside the
+// cluster's folder is a miss, not trusted.
+func TestCacheRejectsForeignEntries(t *testing.T) {
+	cache := &mapCache{}
+	cfg := loadExample(t)
+	if _, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{Cache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	for k, e := range cache.m {
+		e.Files = map[string][]byte{"master/evil.yaml": []byte("kind: Evil\n")}
+		cache.m[k] = e
+	}
+	got, err := renderer.Compile(loadExample(t), catalog.Default(), renderer.Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameTree(t, renderExample(t), got)
+}
