@@ -444,50 +444,22 @@ func decodeAll(fleet cue.Value, cfg *model.Config, diags *diag.List) {
 		case fPatches:
 			decodeOne(v, []string{name}, &cfg.Patches, cfg, diags)
 		case fUsers:
-			eachEntity(v, name, cfg, diags, func(key string, v cue.Value) {
-				var u model.User
-				if decodeOne(v, []string{name, key}, &u, cfg, diags) {
-					u.Email = key
-					cfg.Users = append(cfg.Users, u)
-				}
-			})
+			cfg.Users = decodeEach(v, name, cfg, diags, func(u *model.User, key string) { u.Email = key })
 		case fProjects:
-			eachEntity(v, name, cfg, diags, func(key string, v cue.Value) {
-				var p model.Project
-				if decodeOne(v, []string{name, key}, &p, cfg, diags) {
-					p.Name = key
-					cfg.Projects = append(cfg.Projects, p)
-				}
-			})
+			cfg.Projects = decodeEach(v, name, cfg, diags, func(p *model.Project, key string) { p.Name = key })
 		case fSSHKeys:
-			eachEntity(v, name, cfg, diags, func(key string, v cue.Value) {
-				var k model.SSHKey
-				if decodeOne(v, []string{name, key}, &k, cfg, diags) {
-					k.Name = key
-					cfg.SSHKeys = append(cfg.SSHKeys, k)
-				}
-			})
+			cfg.SSHKeys = decodeEach(v, name, cfg, diags, func(k *model.SSHKey, key string) { k.Name = key })
 		case fSeeds:
-			eachEntity(v, name, cfg, diags, func(key string, v cue.Value) {
-				var s model.Seed
-				if decodeOne(v, []string{name, key}, &s, cfg, diags) {
-					s.Name = key
-					for _, dk := range model.SortedKeys(s.DCMap) {
-						d := s.DCMap[dk]
-						d.Name, d.Seed = dk, key
-						s.Datacenters = append(s.Datacenters, d)
-					}
-					cfg.Seeds = append(cfg.Seeds, s)
+			cfg.Seeds = decodeEach(v, name, cfg, diags, func(s *model.Seed, key string) {
+				s.Name = key
+				for _, dk := range model.SortedKeys(s.DCMap) {
+					d := s.DCMap[dk]
+					d.Name, d.Seed = dk, key
+					s.Datacenters = append(s.Datacenters, d)
 				}
 			})
 		case fClusters:
-			eachEntity(v, name, cfg, diags, func(key string, v cue.Value) {
-				var c model.Cluster
-				if decodeOne(v, []string{name, key}, &c, cfg, diags) {
-					c.Name = key
-					cfg.Clusters = append(cfg.Clusters, c)
-				}
-			})
+			cfg.Clusters = decodeEach(v, name, cfg, diags, func(c *model.Cluster, key string) { c.Name = key })
 		default:
 			diags.Addf(cfg.Positions.Of(name), "%s: field not allowed (the top-level fields are master, users, projects, sshKeys, seeds, clusters and patches)", name)
 		}
@@ -496,16 +468,24 @@ func decodeAll(fleet cue.Value, cfg *model.Config, diags *diag.List) {
 	sortByName(cfg)
 }
 
-// eachEntity calls fn for every member of a collection such as clusters.
-func eachEntity(v cue.Value, collection string, cfg *model.Config, diags *diag.List, fn func(key string, v cue.Value)) {
+// decodeEach decodes every member of a collection such as clusters into a
+// T, names it with setKey, and returns those that decoded.
+func decodeEach[T any](v cue.Value, collection string, cfg *model.Config, diags *diag.List, setKey func(t *T, key string)) []T {
 	it, err := v.Fields(cue.Optional(true))
 	if err != nil {
 		addCUEErrors(diags, err, cfg.Positions)
-		return
+		return nil
 	}
+	var out []T
 	for it.Next() {
-		fn(it.Selector().Unquoted(), it.Value())
+		key := it.Selector().Unquoted()
+		var t T
+		if decodeOne(it.Value(), []string{collection, key}, &t, cfg, diags) {
+			setKey(&t, key)
+			out = append(out, t)
+		}
 	}
+	return out
 }
 
 // decodeOne validates v and decodes it strictly into dst. On failure it
