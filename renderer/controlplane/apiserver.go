@@ -198,17 +198,9 @@ func (b *builder) apiserverDeployment() *appsv1.Deployment {
 		Ports: []corev1.ContainerPort{
 			{Name: "https", ContainerPort: b.securePort, Protocol: corev1.ProtocolTCP},
 		},
-		LivenessProbe: httpsProbe("/healthz", b.securePort, 8),
-		ReadinessProbe: &corev1.Probe{
-			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-				Path: "/readyz", Port: intstr.FromInt32(b.securePort), Scheme: corev1.URISchemeHTTPS,
-			}},
-			TimeoutSeconds:   15,
-			PeriodSeconds:    5,
-			SuccessThreshold: 1,
-			FailureThreshold: 3,
-		},
-		Resources: resources("100m", "256Mi", "2", "4Gi"),
+		LivenessProbe:  httpsProbe("/healthz", b.securePort, 8),
+		ReadinessProbe: httpProbe(corev1.URISchemeHTTPS, "/readyz", b.securePort, timing{0, 15, 5, 3}),
+		Resources:      resources("100m", "256Mi", "2", "4Gi"),
 		VolumeMounts: []corev1.VolumeMount{
 			mount(certAPIServerTLS, apiserverTLSDir),
 			mount(certCA, caDir),
@@ -304,17 +296,8 @@ func (b *builder) konnectivityContainer() corev1.Container {
 		},
 		// Liveness only: a readiness gate on connected agents would keep the
 		// apiserver out of its Services before the first node joins.
-		LivenessProbe: &corev1.Probe{
-			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-				Path: "/healthz", Port: intstr.FromInt32(konnectivityHealthPort), Scheme: corev1.URISchemeHTTP,
-			}},
-			InitialDelaySeconds: 15,
-			TimeoutSeconds:      15,
-			PeriodSeconds:       10,
-			SuccessThreshold:    1,
-			FailureThreshold:    3,
-		},
-		Resources: resources("10m", "10Mi", "2", "200Mi"),
+		LivenessProbe: httpProbe(corev1.URISchemeHTTP, "/healthz", konnectivityHealthPort, timing{15, 15, 10, 3}),
+		Resources:     resources("10m", "10Mi", "2", "200Mi"),
 		VolumeMounts: []corev1.VolumeMount{
 			{Name: volKonnectivityUDS, MountPath: konnectivityUDSDir},
 			mount(certKonnectivityServer, konnectivityTLSDir),

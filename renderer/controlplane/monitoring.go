@@ -168,16 +168,7 @@ func (b *builder) monitoring() ([]object.Object, error) {
 		Data:       map[string]string{prometheusConfigKey: string(data)},
 	}
 	httpProbe := func(p string, failures int32) *corev1.Probe {
-		return &corev1.Probe{
-			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-				Path: p, Port: intstr.FromInt32(prometheusPort), Scheme: corev1.URISchemeHTTP,
-			}},
-			InitialDelaySeconds: 10,
-			TimeoutSeconds:      10,
-			PeriodSeconds:       10,
-			SuccessThreshold:    1,
-			FailureThreshold:    failures,
-		}
+		return httpProbe(corev1.URISchemeHTTP, p, prometheusPort, timing{10, 10, 10, failures})
 	}
 	c := corev1.Container{
 		Name:  appPrometheus,

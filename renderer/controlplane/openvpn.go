@@ -433,28 +433,10 @@ func (b *builder) dnsResolver() ([]object.Object, error) {
 			{Name: "dns-tcp", ContainerPort: dnsResolverPort, Protocol: corev1.ProtocolTCP},
 			{Name: "metrics", ContainerPort: dnsResolverMetrics, Protocol: corev1.ProtocolTCP},
 		},
-		ReadinessProbe: &corev1.Probe{
-			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-				Path: "/health", Port: intstr.FromInt32(dnsResolverHealthPort), Scheme: corev1.URISchemeHTTP,
-			}},
-			InitialDelaySeconds: 2,
-			TimeoutSeconds:      15,
-			PeriodSeconds:       10,
-			SuccessThreshold:    1,
-			FailureThreshold:    3,
-		},
-		LivenessProbe: &corev1.Probe{
-			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-				Path: "/health", Port: intstr.FromInt32(dnsResolverHealthPort), Scheme: corev1.URISchemeHTTP,
-			}},
-			InitialDelaySeconds: 15,
-			TimeoutSeconds:      5,
-			PeriodSeconds:       10,
-			SuccessThreshold:    1,
-			FailureThreshold:    5,
-		},
-		Resources:    resources("5m", "20Mi", "100m", "128Mi"),
-		VolumeMounts: []corev1.VolumeMount{mount(cmDNSResolver, corefileDir)},
+		ReadinessProbe: httpProbe(corev1.URISchemeHTTP, "/health", dnsResolverHealthPort, timing{2, 15, 10, 3}),
+		LivenessProbe:  httpProbe(corev1.URISchemeHTTP, "/health", dnsResolverHealthPort, timing{15, 5, 10, 5}),
+		Resources:      resources("5m", "20Mi", "100m", "128Mi"),
+		VolumeMounts:   []corev1.VolumeMount{mount(cmDNSResolver, corefileDir)},
 	}
 	vols := append([]corev1.Volume{configMapVolume(cmDNSResolver, cmDNSResolver)}, openVPNClientVolumes()...)
 	spec := b.podSpec(appDNSResolver, []corev1.Container{coredns, b.openVPNClientContainer()}, vols)

@@ -101,19 +101,27 @@ func (b *builder) antiAffinity(app string) *corev1.Affinity {
 	}}
 }
 
-func httpsProbe(path string, port int32, failures int32) *corev1.Probe {
+// timing is a probe's schedule, in seconds, and its failure threshold.
+type timing struct{ delay, timeout, period, failures int32 }
+
+// httpProbe probes path on port over scheme.
+func httpProbe(scheme corev1.URIScheme, path string, port int32, t timing) *corev1.Probe {
 	return &corev1.Probe{
 		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
 			Path:   path,
 			Port:   intstr.FromInt32(port),
-			Scheme: corev1.URISchemeHTTPS,
+			Scheme: scheme,
 		}},
-		InitialDelaySeconds: 15,
-		TimeoutSeconds:      15,
-		PeriodSeconds:       10,
+		InitialDelaySeconds: t.delay,
+		TimeoutSeconds:      t.timeout,
+		PeriodSeconds:       t.period,
 		SuccessThreshold:    1,
-		FailureThreshold:    failures,
+		FailureThreshold:    t.failures,
 	}
+}
+
+func httpsProbe(path string, port int32, failures int32) *corev1.Probe {
+	return httpProbe(corev1.URISchemeHTTPS, path, port, timing{15, 15, 10, failures})
 }
 
 // podSpec fills in what every control-plane pod shares.
