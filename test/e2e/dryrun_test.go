@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,8 +27,26 @@ func startCluster(t *testing.T, bin string) *harness.ControlPlane {
 // server-side applies every object with dryRun=All and strict field
 // validation against a real kube-apiserver. Every refusal is an error.
 func TestDryRun(t *testing.T) {
+	dryRun(t, renderedTree(t))
+}
+
+// TestDryRunGenerated is TestDryRun on a generated fleet: every provider,
+// expose strategy, tunnel and Kubernetes version of the catalog.
+func TestDryRunGenerated(t *testing.T) {
+	if os.Getenv(TreeEnv) != "" {
+		t.Skipf("%s is set: checking that tree only", TreeEnv)
+	}
+	dryRun(t, renderGenerated(t))
+}
+
+// TestHandMadeTree keeps the harness's own small tree passing.
+func TestHandMadeTree(t *testing.T) {
+	dryRun(t, handMadeTree(t))
+}
+
+func dryRun(t *testing.T, tree string) {
+	t.Helper()
 	bin := harness.Binaries(t)
-	tree := renderedTree(t)
 	cp := startCluster(t, bin)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

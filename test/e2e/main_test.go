@@ -16,14 +16,11 @@ import (
 // rendered tree on disk (the --out of `fleetc render`).
 const TreeEnv = "FLEETC_E2E_TREE"
 
-// defaultTree gives the tree the tests check when FLEETC_E2E_TREE is unset.
-//
-// Until cmd/fleetc renders fixtures/example it is the hand-made tree in
-// testdata/tree, which follows DESIGN.md section 4. To check the real
-// render instead, change this one line to:
-//
-//	var defaultTree = renderFixture
-var defaultTree = handMadeTree
+// defaultTree gives the tree the tests check when FLEETC_E2E_TREE is unset:
+// the render of fixtures/example by the fleetc CLI built from this checkout.
+// (handMadeTree, testdata/tree, is the small tree the harness was built
+// against; TestHandMadeTree keeps it covered.)
+var defaultTree = renderFixture
 
 // renderedTree returns the tree under test, as an absolute path.
 func renderedTree(t *testing.T) string {
@@ -61,6 +58,10 @@ var shared struct {
 	renderOnce sync.Once
 	tree       string
 	renderErr  error
+
+	genOnce sync.Once
+	genTree string
+	genErr  error
 }
 
 func TestMain(m *testing.M) {
@@ -87,7 +88,7 @@ func renderFixture(t *testing.T) string {
 			shared.renderErr = err
 			return
 		}
-		if err := run(root, bin, "render", "--repo", filepath.Join(root, "fixtures", "example"), "--out", out); err != nil {
+		if err := run(root, bin, "render", "--repo", filepath.Join(root, "fixtures", "example"), "--out", out, "--no-cache"); err != nil {
 			shared.renderErr = err
 			return
 		}
@@ -97,6 +98,36 @@ func renderFixture(t *testing.T) string {
 		t.Fatalf("render fixtures/example: %v", shared.renderErr)
 	}
 	return shared.tree
+}
+
+// GeneratedClusters is the size of the generated fleet the dry run checks:
+// enough for every provider, expose strategy, tunnel and catalog version.
+const GeneratedClusters = 60
+
+// renderGenerated renders a fleet made by `fleetc dev gen` (every provider,
+// expose strategy, tunnel and Kubernetes version of the catalog), once per
+// test binary.
+func renderGenerated(t *testing.T) string {
+	t.Helper()
+	renderFixture(t) // builds the fleetc binary
+	shared.genOnce.Do(func() {
+		bin := filepath.Join(shared.dir, "fleetc")
+		repo := filepath.Join(shared.dir, "generated-repo")
+		out := filepath.Join(shared.dir, "generated")
+		if err := run(shared.dir, bin, "dev", "gen", "--clusters", fmt.Sprint(GeneratedClusters), "--out", repo); err != nil {
+			shared.genErr = err
+			return
+		}
+		if err := run(shared.dir, bin, "render", "--repo", repo, "--out", out, "--no-cache"); err != nil {
+			shared.genErr = err
+			return
+		}
+		shared.genTree = out
+	})
+	if shared.genErr != nil {
+		t.Fatalf("render a generated fleet: %v", shared.genErr)
+	}
+	return shared.genTree
 }
 
 func run(dir, name string, args ...string) error {

@@ -24,13 +24,19 @@ import (
 const BinEnv = "FLEETC_E2E_BIN"
 
 // Binaries is the directory named by FLEETC_E2E_BIN. It skips the test when
-// the variable is unset, and fails it when the directory lacks a binary.
+// the variable is unset, and fails it when the variable is empty or the
+// directory lacks a binary.
 func Binaries(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv(BinEnv)
-	if dir == "" {
+	dir, ok := os.LookupEnv(BinEnv)
+	if !ok {
 		t.Skip(BinEnv + " is not set: run `bash hack/e2e-tools.sh` and set " + BinEnv +
 			" to the directory it prints on its last line (`make e2e` does both)")
+	}
+	if dir == "" {
+		// Set but empty: most likely `FLEETC_E2E_BIN=$(bash hack/e2e-tools.sh)`
+		// after a failed build. Skipping would turn that into a green run.
+		t.Fatal(BinEnv + " is set but empty: did `bash hack/e2e-tools.sh` fail?")
 	}
 	for _, b := range []string{"kube-apiserver", "etcd", "source-controller", "kustomize-controller"} {
 		if fi, err := os.Stat(filepath.Join(dir, b)); err != nil || fi.Mode()&0o111 == 0 {
@@ -116,7 +122,7 @@ const (
 // (source-controller and kustomize-controller config/crd/bases),
 // cert-manager's six (deploy/crds, plain controller-gen output whose specs
 // are identical to the Helm chart's templated copies), and Kubermatic's from
-// ../shared/crds/kubermatic next to the repo root.
+// third_party/kubermatic-crds of the repo (copied from ../shared/crds/kubermatic).
 func CRDFiles(t testing.TB) []string {
 	t.Helper()
 	var files []string
@@ -131,6 +137,6 @@ func CRDFiles(t testing.TB) []string {
 	add(filepath.Join(ModuleDir(t, "github.com/fluxcd/source-controller", SourceControllerVersion), "config", "crd", "bases", "*.yaml"), 6)
 	add(filepath.Join(ModuleDir(t, "github.com/fluxcd/kustomize-controller", KustomizeControllerVersion), "config", "crd", "bases", "*.yaml"), 1)
 	add(filepath.Join(ModuleDir(t, "github.com/cert-manager/cert-manager", CertManagerVersion), "deploy", "crds", "*.yaml"), 6)
-	add(filepath.Join(RepoRoot(t), "..", "shared", "crds", "kubermatic", "*.yaml"), 5)
+	add(filepath.Join(RepoRoot(t), "third_party", "kubermatic-crds", "*.yaml"), 5)
 	return files
 }

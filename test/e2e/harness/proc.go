@@ -172,3 +172,6 @@ func FreeAddrs(t testing.TB, n int) []string {
 	}
 	return addrs
 }
+
+// Pid is the process id (and process group id) of the process.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
