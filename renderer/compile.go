@@ -20,6 +20,7 @@ import (
 	"github.com/fleetc/fleetc/renderer/object"
 	"github.com/fleetc/fleetc/renderer/patch"
 	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/usercluster"
 )
 
 // Options tune Compile. The zero value renders the whole fleet.
@@ -82,6 +83,13 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 		}
 		if err := t.Add(path.Join(SeedDir(s.Name), "kustomization.yaml"), tree.Kustomization([]string{"flux"})); err != nil {
 			return nil, err
+		}
+		for _, c := range clusters {
+			if objs := usercluster.Objects(&cfg.Master, ix.Projects[c.Project]); len(objs) > 0 {
+				if err := addFolder(t, UserClusterDir(s.Name, c.Name), objs, nil); err != nil {
+					return nil, err
+				}
+			}
 		}
 		jobs = append(jobs, clusters...)
 	}
@@ -198,7 +206,7 @@ func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c 
 		return clusterResult{}, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
 	r := clusterResult{patches: clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)}
-	objs, r.matched, r.problems = patch.Apply(objs, r.patches)
+	objs, r.matched, r.problems = applyPatches(objs, r.patches)
 	r.tree = tree.New()
 	if err := addFolder(r.tree, ClusterDir(c.Resolved.Seed, c.Name), objs, nil); err != nil {
 		return clusterResult{}, err
@@ -214,6 +222,28 @@ func clusterKeys(ix *model.Index, c *model.Cluster) []*model.SSHKey {
 	}
 	slices.SortFunc(keys, func(a, b *model.SSHKey) int { return strings.Compare(a.Name, b.Name) })
 	return keys
+}
+
+// applyPatches is patch.Apply, given only the objects of the kinds that the
+// patches target: each patch runs all the objects it is given through
+// kustomize, which is most of a patched cluster's compile time, and a patch
+// selects by kind (and name), so the objects of other kinds come back
+// unchanged. Objects of a targeted kind all go, so that kustomize still
+// sees a rename that clashes with another object of that kind.
+func applyPatches(objs []object.Object, patches []patch.Patch) ([]object.Object, []bool, []patch.Problem) {
+	if len(patches) == 0 {
+		return patch.Apply(objs, patches)
+	}
+	var targets, rest []object.Object
+	for _, o := range objs {
+		if slices.ContainsFunc(patches, func(p patch.Patch) bool { return p.Target.Kind == object.Kind(o) }) {
+			targets = append(targets, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	patched, matched, problems := patch.Apply(targets, patches)
+	return append(rest, patched...), matched, problems
 }
 
 // clusterPatches lists the patches that apply to c: fleet, seed, cluster.
@@ -307,6 +337,13 @@ func addFolder(t *tree.Tree, dir string, objs []object.Object, extra []string) e
 		resources = append(resources, name)
 	}
 	return t.Add(path.Join(dir, "kustomization.yaml"), tree.Kustomization(resources))
+}
+
+// UserClusterDir is the folder of what is applied inside a customer
+// cluster (package usercluster), by the seed's Flux Kustomization
+// usercluster-<cluster>.
+func UserClusterDir(seed, cluster string) string {
+	return path.Join(SeedsDir, seed, "usercluster", cluster)
 }
 
 // InputDigest identifies everything a render depends on: the output format

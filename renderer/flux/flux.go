@@ -51,6 +51,20 @@ func ClusterPath(g model.GitOps, seed, cluster string) string {
 	return "./" + path.Join(strings.TrimLeft(g.Path, "/"), "seeds", seed, "clusters", cluster)
 }
 
+// UserClusterPath is the repo-relative path of what is applied inside a
+// customer cluster (package usercluster).
+func UserClusterPath(g model.GitOps, seed, cluster string) string {
+	return "./" + path.Join(strings.TrimLeft(g.Path, "/"), "seeds", seed, "usercluster", cluster)
+}
+
+// UserClusterName names the Flux Kustomization that applies a cluster's
+// usercluster folder to the customer cluster.
+func UserClusterName(cluster string) string { return "usercluster-" + cluster }
+
+// UserClusterKubeconfig names the Secret (in flux-system, key "value") that
+// holds the customer cluster's admin kubeconfig, made on the seed.
+func UserClusterKubeconfig(cluster string) string { return "usercluster-" + cluster + "-kubeconfig" }
+
 // Objects renders the GitRepository and one Kustomization per cluster for a
 // seed's flux/ folder, sorted with object.Sort.
 func Objects(in Input) ([]object.Object, error) {
@@ -115,6 +129,30 @@ func Objects(in Input) ([]object.Object, error) {
 				Suspend:       c.Paused,
 			},
 		})
+		if in.Master.OIDC != nil {
+			// The project members' RBAC inside the customer cluster
+			// (package usercluster), once its control plane is ready.
+			objs = append(objs, &kustomizev1.Kustomization{
+				TypeMeta:   metav1.TypeMeta{APIVersion: kustomizev1.GroupVersion.String(), Kind: kustomizev1.KustomizationKind},
+				ObjectMeta: objectMeta(UserClusterName(c.Name)),
+				Spec: kustomizev1.KustomizationSpec{
+					DependsOn: []kustomizev1.DependencyReference{{Name: KustomizationName(c.Name)}},
+					SourceRef: kustomizev1.CrossNamespaceSourceReference{
+						Kind: sourcev1.GitRepositoryKind,
+						Name: SourceName,
+					},
+					KubeConfig: &meta.KubeConfigReference{
+						SecretRef: &meta.SecretKeyReference{Name: UserClusterKubeconfig(c.Name), Key: "value"},
+					},
+					Path:          UserClusterPath(g, in.Seed.Name, c.Name),
+					Interval:      metav1.Duration{Duration: interval},
+					RetryInterval: &metav1.Duration{Duration: RetryInterval},
+					Timeout:       &metav1.Duration{Duration: Timeout},
+					Prune:         true,
+					Suspend:       c.Paused,
+				},
+			})
+		}
 	}
 	object.Sort(objs)
 	return objs, nil
