@@ -31,6 +31,10 @@ type Seed struct {
 	// ./seeds/<seed>/clusters/<cluster>, "rendered" for
 	// ./rendered/seeds/..., following master.gitops.path.
 	Prefix string
+	// Remote names the Flux Kustomizations that apply a folder inside a
+	// customer cluster through spec.kubeConfig (usercluster-<cluster>);
+	// the test has no customer clusters, so they are left alone.
+	Remote []string
 }
 
 // SeedCluster is a customer cluster of a seed.
@@ -82,6 +86,13 @@ func LoadSeed(tree, name string) (*Seed, error) {
 		case "GitRepository.source.toolkit.fluxcd.io":
 			repos = append(repos, o)
 		case "Kustomization.kustomize.toolkit.fluxcd.io":
+			if _, remote, _ := unstructured.NestedMap(o.Object, "spec", "kubeConfig"); remote {
+				// Applies a usercluster/ folder inside a customer
+				// cluster (through its admin kubeconfig), not a
+				// control plane on this seed.
+				s.Remote = append(s.Remote, o.GetName())
+				continue
+			}
 			p, _, _ := unstructured.NestedString(o.Object, "spec", "path")
 			p = strings.TrimPrefix(path.Clean("/"+p), "/")
 			i := strings.LastIndex(p, suffix)
