@@ -381,7 +381,7 @@ func report(w io.Writer, st *stored, t *tree.Tree, what, fix string) error {
 		}
 		s := files[0].state
 		for _, f := range files {
-			if f.state != s || f.foreign {
+			if f.state != s || f.foreign || !strings.HasPrefix(f.path, d+"/") {
 				return "", ""
 			}
 		}

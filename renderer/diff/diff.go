@@ -217,25 +217,36 @@ func newComparer() *comparer {
 }
 
 // splitPath finds the seed and cluster of a rendered path:
-// seeds/<seed>/clusters/<cluster>/... .
+// seeds/<seed>/clusters/<cluster>/... (the control plane) or
+// seeds/<seed>/usercluster/<cluster>/... (what is applied inside the
+// customer cluster).
 func splitPath(p string) (seed, cluster string) {
+	seed, cluster, _ = splitPathKind(p)
+	return seed, cluster
+}
+
+// splitPathKind is splitPath that also tells a usercluster/ path.
+func splitPathKind(p string) (seed, cluster string, inside bool) {
 	rest, ok := strings.CutPrefix(p, "seeds/")
 	if !ok {
-		return "", ""
+		return "", "", false
 	}
 	seed, rest, ok = strings.Cut(rest, "/")
 	if !ok {
-		return "", ""
+		return "", "", false
+	}
+	if r, ok := strings.CutPrefix(rest, "usercluster/"); ok {
+		rest, inside = "clusters/"+r, true
 	}
 	rest, ok = strings.CutPrefix(rest, "clusters/")
 	if !ok {
-		return seed, ""
+		return seed, "", false
 	}
 	cluster, _, ok = strings.Cut(rest, "/")
 	if !ok {
-		return seed, ""
+		return seed, "", false
 	}
-	return seed, cluster
+	return seed, cluster, inside
 }
 
 // isObjectFile reports whether p holds a Kubernetes object.
@@ -346,8 +357,13 @@ func (o *object) key() objKey {
 	if o.err != nil {
 		return objKey{scope: "\x00file", name: o.path}
 	}
-	seed, _ := splitPath(o.path)
+	seed, cluster, inside := splitPathKind(o.path)
 	scope := seed
+	if inside {
+		// Objects applied inside a customer cluster: the same name in
+		// two customer clusters is two objects.
+		scope = seed + "\x00usercluster\x00" + cluster
+	}
 	if seed == "" {
 		scope, _, _ = strings.Cut(o.path, "/")
 		if scope == o.path {
@@ -366,7 +382,11 @@ func (c *comparer) group(o *object) groupKey {
 		return groupKey{scope: ScopeMaster}
 	}
 	if cluster == "" && o.kind == "Kustomization" && strings.HasPrefix(o.apiVersion, "kustomize.toolkit.fluxcd.io/") {
-		if name, ok := strings.CutPrefix(o.name, "cluster-"); ok {
+		name, ok := strings.CutPrefix(o.name, "cluster-")
+		if !ok {
+			name, ok = strings.CutPrefix(o.name, "usercluster-")
+		}
+		if ok {
 			ref := ClusterRef{Seed: seed, Cluster: name}
 			if c.baseClusters[ref] || c.headClusters[ref] {
 				cluster = name

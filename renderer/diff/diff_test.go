@@ -547,3 +547,26 @@ func TestCollapseSeeds(t *testing.T) {
 		t.Errorf("markdown:\n%s", md)
 	}
 }
+
+// TestUserClusterObjects: objects applied inside customer clusters carry the
+// same names in every cluster (cluster-scoped RBAC); they are told apart by
+// their cluster, and grouped with it.
+func TestUserClusterObjects(t *testing.T) {
+	crb := func(user string) string {
+		return "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: fleetc-project-owners\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: " + user + "\n"
+	}
+	base := files{
+		"seeds/eu/usercluster/a/clusterrolebinding-fleetc-project-owners.yaml": crb("ann@x.io"),
+		"seeds/eu/usercluster/b/clusterrolebinding-fleetc-project-owners.yaml": crb("ben@x.io"),
+		clusterPath("eu", "a", "deployment-apiserver.yaml"):                     fmt.Sprintf(apiserver, "a", "v1.35.8"),
+		clusterPath("eu", "b", "deployment-apiserver.yaml"):                     fmt.Sprintf(apiserver, "b", "v1.35.8"),
+	}
+	head := base.with("seeds/eu/usercluster/b/clusterrolebinding-fleetc-project-owners.yaml", crb("bea@x.io"))
+	r := Compare(base, head)
+	if len(r.Groups) != 1 || r.Groups[0].Cluster != "b" || len(r.Groups[0].Objects) != 1 {
+		t.Fatalf("want one change in cluster b, got %+v", r.Groups)
+	}
+	if got := Compare(base, base); !got.Empty() {
+		t.Fatalf("identical trees differ: %+v", got.Groups)
+	}
+}
