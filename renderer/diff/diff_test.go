@@ -558,8 +558,8 @@ func TestUserClusterObjects(t *testing.T) {
 	base := files{
 		"seeds/eu/usercluster/a/clusterrolebinding-fleetc-project-owners.yaml": crb("ann@x.io"),
 		"seeds/eu/usercluster/b/clusterrolebinding-fleetc-project-owners.yaml": crb("ben@x.io"),
-		clusterPath("eu", "a", "deployment-apiserver.yaml"):                     fmt.Sprintf(apiserver, "a", "v1.35.8"),
-		clusterPath("eu", "b", "deployment-apiserver.yaml"):                     fmt.Sprintf(apiserver, "b", "v1.35.8"),
+		clusterPath("eu", "a", "deployment-apiserver.yaml"):                    fmt.Sprintf(apiserver, "a", "v1.35.8"),
+		clusterPath("eu", "b", "deployment-apiserver.yaml"):                    fmt.Sprintf(apiserver, "b", "v1.35.8"),
 	}
 	head := base.with("seeds/eu/usercluster/b/clusterrolebinding-fleetc-project-owners.yaml", crb("bea@x.io"))
 	r := Compare(base, head)
