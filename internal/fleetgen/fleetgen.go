@@ -407,11 +407,11 @@ func providerBlock(p, seed string) string {
 	case "digitalocean":
 		return `digitalocean: region: "fra1"`
 	case "hetzner":
-		return `hetzner: datacenter: "fsn1-dc14"`
+		return fmt.Sprintf(`hetzner: {datacenter: "fsn1-dc14", network: "kkp-%s"}`, seed)
 	case "openstack":
-		return fmt.Sprintf(`openstack: {authURL: "https://keystone.%s.acme.example:5000/v3", region: "RegionOne"}`, seed)
+		return fmt.Sprintf(`openstack: {authURL: "https://keystone.%s.acme.example:5000/v3", region: "RegionOne", images: {ubuntu: "Ubuntu 24.04", flatcar: "Flatcar stable"}}`, seed)
 	case "vsphere":
-		return fmt.Sprintf(`vsphere: {endpoint: "https://vcenter.%s.acme.example", datacenter: "dc1", cluster: "compute-a"}`, seed)
+		return fmt.Sprintf(`vsphere: {endpoint: "https://vcenter.%s.acme.example", datacenter: "dc1", cluster: "compute-a", datastore: "ds-%s", templates: {ubuntu: "ubuntu-24.04-template"}}`, seed, seed)
 	case "azure":
 		return `azure: location: "westeurope"`
 	case "bringyourown":
