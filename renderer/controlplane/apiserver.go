@@ -6,12 +6,12 @@ import (
 	"path"
 	"strings"
 
+	"github.com/fleetc/fleetc/renderer/tree"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/yaml"
 
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
@@ -104,7 +104,7 @@ func (b *builder) apiserver() ([]object.Object, error) {
 		}))
 	}
 	if b.konnectivity {
-		data, err := yaml.Marshal(egressSelectorConfiguration{
+		data, err := tree.MarshalYAML(egressSelectorConfiguration{
 			APIVersion: "apiserver.k8s.io/v1beta1",
 			Kind:       "EgressSelectorConfiguration",
 			EgressSelections: []egressSelection{{

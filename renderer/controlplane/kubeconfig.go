@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/fleetc/fleetc/renderer/tree"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/fleetc/fleetc/renderer/object"
 )
@@ -111,7 +111,7 @@ func (b *builder) kubeconfigs() ([]object.Object, error) {
 			}},
 			CurrentContext: "default",
 		}
-		data, err := yaml.Marshal(cfg)
+		data, err := tree.MarshalYAML(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("cluster %s: kubeconfig %s: %w", b.c.Name, k.name, err)
 		}

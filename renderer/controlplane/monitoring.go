@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/fleetc/fleetc/renderer/tree"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/yaml"
 
 	"github.com/fleetc/fleetc/renderer/object"
 )
@@ -158,7 +158,7 @@ func (b *builder) prometheusConfig() prometheusConfig {
 }
 
 func (b *builder) monitoring() ([]object.Object, error) {
-	data, err := yaml.Marshal(b.prometheusConfig())
+	data, err := tree.MarshalYAML(b.prometheusConfig())
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: prometheus configuration: %w", b.c.Name, err)
 	}

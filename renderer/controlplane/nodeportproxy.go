@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/fleetc/fleetc/renderer/tree"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/yaml"
 
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
@@ -157,7 +157,7 @@ func (b *builder) envoyConfig() envoyBootstrap {
 // nodePortProxy returns the namespaced Envoy, its configuration, PDB and
 // the front-loadbalancer Service.
 func (b *builder) nodePortProxy() ([]object.Object, error) {
-	data, err := yaml.Marshal(b.envoyConfig())
+	data, err := tree.MarshalYAML(b.envoyConfig())
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: envoy configuration: %w", b.c.Name, err)
 	}
