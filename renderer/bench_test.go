@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func benchRoot(b *testing.B) string {
+func benchRoot() string {
 	benchRootOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "fleetc-bench-")
 		if err != nil {
@@ -119,7 +119,7 @@ func (f *benchFleet) sources() []source.File {
 
 func (f *benchFleet) gitRepo(b *testing.B) string {
 	f.repoOnce.Do(func() {
-		dir := filepath.Join(benchRoot(b), fmt.Sprintf("repo-%d", f.n))
+		dir := filepath.Join(benchRoot(), fmt.Sprintf("repo-%d", f.n))
 		files := map[string][]byte{}
 		for _, sf := range f.sources() {
 			files[sf.Path] = sf.Data

@@ -431,8 +431,7 @@ func (g *gen) emails(users []int) string {
 	return s + "]"
 }
 
-// field writes `name: value` at the given indentation, aligned like
-// cue fmt does not bother to (one field per line is what matters).
+// field writes `name: value` on a line of its own, indented by tabs.
 func field(b *bytes.Buffer, indent int, name, value string) {
 	for range indent {
 		b.WriteByte('\t')
