@@ -11,6 +11,7 @@
 package patch
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -24,7 +25,6 @@ import (
 
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
-	"github.com/fleetc/fleetc/renderer/tree"
 	"github.com/fleetc/fleetc/renderer/typed"
 )
 
@@ -103,7 +103,8 @@ func applyOne(objs []object.Object, p Patch) ([]object.Object, error) {
 		}},
 	}
 	for i, o := range objs {
-		data, err := tree.EncodeYAML(o)
+		// JSON is YAML to kustomize, and cheaper to write.
+		data, err := json.Marshal(o)
 		if err != nil {
 			return nil, err
 		}
@@ -126,11 +127,11 @@ func applyOne(objs []object.Object, p Patch) ([]object.Object, error) {
 	}
 	out := make([]object.Object, 0, rm.Size())
 	for _, r := range rm.Resources() {
-		data, err := r.AsYAML()
+		data, err := r.MarshalJSON()
 		if err != nil {
 			return nil, err
 		}
-		v, _, err := typed.Decode(data)
+		v, _, err := typed.DecodeJSON(data)
 		if err != nil {
 			return nil, fmt.Errorf("the patched %s %s is not valid: %v", r.GetKind(), r.GetName(), err)
 		}

@@ -74,6 +74,12 @@ func Decode(doc []byte) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	return DecodeJSON(j)
+}
+
+// DecodeJSON is Decode for a document that is already JSON (kustomize's
+// output, say), without the round trip through YAML.
+func DecodeJSON(j []byte) (any, string, error) {
 	var meta struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
