@@ -418,12 +418,36 @@ func (w *writer) stage(stg string, t *Tree, idxData []byte, creates, replace, re
 			return fmt.Errorf("stage: %w", err)
 		}
 	}
-	if err := parallel(len(files), func(_, i int) error {
-		return writeNew(newPath(files[i]), t.files[files[i]])
+	// One folder per work item: files created in the same folder by
+	// several goroutines at once contend for its lock in the kernel
+	// (~10% more system time on tmpfs).
+	runs := folderRuns(files)
+	if err := parallel(len(runs)-1, func(_, r int) error {
+		for _, p := range files[runs[r]:runs[r+1]] {
+			if err := writeNew(newPath(p), t.files[p]); err != nil {
+				return err
+			}
+		}
+		return nil
 	}); err != nil {
 		return err
 	}
 	return w.step("staged", "")
+}
+
+// folderRuns splits files into runs of consecutive files in the same
+// folder: run r is files[runs[r]:runs[r+1]].
+func folderRuns(files []string) []int {
+	runs := []int{0}
+	for i := 1; i < len(files); i++ {
+		if path.Dir(files[i]) != path.Dir(files[i-1]) {
+			runs = append(runs, i)
+		}
+	}
+	if len(files) > 0 {
+		runs = append(runs, len(files))
+	}
+	return runs
 }
 
 // writeNew creates name (which must not exist) with data. No fsync: see
