@@ -30,8 +30,21 @@ import (
 //
 // The YAML is written by a direct transcoder (yaml.go) that gives the same
 // bytes as the sigs.k8s.io/yaml path below, which it falls back to for the
-// rare input it does not handle.
+// rare input it does not handle. The transcoder's input tree is built from
+// obj by reflection (reflect.go), as encoding/json would encode it, or,
+// where that walker gives up, parsed from obj's JSON (encodeViaJSON).
 func EncodeYAML(obj any) ([]byte, error) {
+	if out, ok := transcodeValue(obj, true); ok {
+		return out, nil
+	}
+	return encodeViaJSON(obj)
+}
+
+// encodeViaJSON is EncodeYAML through obj's JSON text: encoding/json,
+// then the transcoder's parser (or, failing that, the reference path).
+// EncodeYAML takes it where the reflection walker gives up; the tests
+// compare the two.
+func encodeViaJSON(obj any) ([]byte, error) {
 	buf := jsonBufPool.Get().(*bytes.Buffer)
 	defer jsonBufPool.Put(buf)
 	buf.Reset()
@@ -52,6 +65,15 @@ func EncodeYAML(obj any) ([]byte, error) {
 // field. Use it for YAML documents embedded in objects (kubeconfigs,
 // component configurations).
 func MarshalYAML(obj any) ([]byte, error) {
+	if out, ok := transcodeValue(obj, false); ok {
+		return out, nil
+	}
+	return marshalViaJSON(obj)
+}
+
+// marshalViaJSON is MarshalYAML through obj's JSON text (see
+// encodeViaJSON).
+func marshalViaJSON(obj any) ([]byte, error) {
 	buf := jsonBufPool.Get().(*bytes.Buffer)
 	defer jsonBufPool.Put(buf)
 	buf.Reset()

@@ -19,6 +19,7 @@ package tree
 import (
 	"bytes"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -46,11 +47,23 @@ const (
 // jsonNode is a parsed JSON value. Objects keep their keys in keys and the
 // values at the same index in vals; arrays their items in vals.
 type jsonNode struct {
-	kind jsonKind
-	s    string // string value, or number text
-	keys []string
-	vals []jsonNode
+	kind  jsonKind
+	flags nodeFlags // what the walker already knows (0 from the parser)
+	s     string    // string value, or number text
+	keys  []string
+	vals  []jsonNode
 }
+
+// nodeFlags spare the emitter checks that the walker has made.
+type nodeFlags uint8
+
+const (
+	// fastPlain: a string for which isFastPlain holds.
+	fastPlain nodeFlags = 1 << iota
+	// keysFastPlain: an object whose keys all have at most 128 bytes
+	// and isFastPlain holds for them (so they are ASCII).
+	keysFastPlain
+)
 
 // jsonParser parses the output of encoding/json (valid, compact JSON).
 // Children are collected on stacks and then copied, at their exact count,
@@ -65,21 +78,26 @@ type jsonParser struct {
 	keyStack  []string
 	nodes     []jsonNode // current chunk; len is what is handed out
 	keys      []string
+
+	// inner: the tree holds parsed JSON (from the text, or from a
+	// marshaler), which may repeat a key; the walker's own objects do not.
+	inner bool
 }
 
 const chunkSize = 4096
 
 func (p *jsonParser) reset(b []byte) {
-	clear(p.nodes)
-	clear(p.keys)
 	p.nodes, p.keys = p.nodes[:0], p.keys[:0]
 	p.b, p.pos, p.ok = b, 0, true
+	p.inner = b != nil
 }
 
-// release drops the references into the document, for the pool.
+// release drops the references into the document, for the pool. It
+// leaves the chunks as they are: clearing them cost a tenth of EncodeYAML
+// (write barriers, while the GC marks), the next document overwrites
+// them, and what they keep alive meanwhile (strings of one document) is
+// bounded and goes when the pool drops the transcoder.
 func (p *jsonParser) release() {
-	clear(p.nodes)
-	clear(p.keys)
 	clear(p.nodeStack[:cap(p.nodeStack)])
 	clear(p.keyStack[:cap(p.keyStack)])
 	p.nodes, p.keys, p.b = p.nodes[:0], p.keys[:0], nil
@@ -94,8 +112,7 @@ func (p *jsonParser) takeNodes(mark int) []jsonNode {
 	out := p.nodes[len(p.nodes) : len(p.nodes)+n : len(p.nodes)+n]
 	p.nodes = p.nodes[:len(p.nodes)+n]
 	copy(out, p.nodeStack[mark:])
-	clear(p.nodeStack[mark:])
-	p.nodeStack = p.nodeStack[:mark]
+	p.nodeStack = p.nodeStack[:mark] // release clears the stack
 	return out
 }
 
@@ -119,6 +136,25 @@ func (p *jsonParser) parse(b []byte) (jsonNode, bool) {
 		p.ok = false
 	}
 	return n, p.ok
+}
+
+// resetWalk prepares the parser for a tree that the walker builds.
+func (p *jsonParser) resetWalk() { p.reset(nil) }
+
+// parseInner parses b, a complete JSON value (a marshaler's output), into
+// the tree being built: the walker's stacks and chunks, strings aliasing
+// b. It leaves p.ok false when b is not one value.
+func (p *jsonParser) parseInner(b []byte) jsonNode {
+	saveB, savePos := p.b, p.pos
+	p.b, p.pos = b, 0
+	n := p.value()
+	p.space()
+	if p.pos != len(p.b) {
+		p.ok = false
+	}
+	p.b, p.pos = saveB, savePos
+	p.inner = true
+	return n
 }
 
 // parseJSON parses b with a parser of its own (for tests).
@@ -462,21 +498,48 @@ func transcode(j []byte, dropNoise bool) ([]byte, bool) {
 	defer transcoderPool.Put(tc)
 	defer tc.p.release()
 	root, ok := tc.p.parse(j)
-	if !ok || root.kind != jObject {
+	if !ok {
+		return nil, false
+	}
+	return tc.emitDocument(&root, dropNoise)
+}
+
+// transcodeValue is transcode for a Go value: the walker builds the tree
+// that the parser would build from v's JSON encoding. It returns false
+// where the walker gives up; the caller then takes the JSON path.
+func transcodeValue(v any, dropNoise bool) ([]byte, bool) {
+	if !walkerEnabled {
+		return nil, false
+	}
+	tc := transcoderPool.Get().(*transcoder)
+	defer transcoderPool.Put(tc)
+	defer tc.p.release()
+	defer tc.w.release()
+	tc.w.p = &tc.p
+	root, ok := tc.w.walk(reflect.ValueOf(v))
+	if !ok {
+		return nil, false
+	}
+	return tc.emitDocument(&root, dropNoise)
+}
+
+// emitDocument writes the YAML document of root, which must be an object.
+func (tc *transcoder) emitDocument(root *jsonNode, dropNoise bool) ([]byte, bool) {
+	if root.kind != jObject {
 		return nil, false
 	}
 	if dropNoise {
 		if i := root.index("status"); i >= 0 {
 			root.remove(i)
 		}
-		dropNoiseNode(&root)
+		dropNoiseNode(root)
 	}
-	if hasDuplicateKeys(&root) {
+	if tc.p.inner && hasDuplicateKeys(root) {
 		return nil, false
 	}
 	e := &tc.e
 	*e = emitter{out: e.out[:0], indents: e.indents[:0], order: e.order[:0], indent: -1, whitespace: true, indention: true, ok: true}
-	e.node(&root, ctxRoot)
+	e.node(root, ctxRoot)
 	if !e.ok {
 		return nil, false
 	}
@@ -498,6 +561,7 @@ func transcode(j []byte, dropNoise bool) ([]byte, bool) {
 type transcoder struct {
 	p jsonParser
 	e emitter
+	w walker
 }
 
 var transcoderPool = sync.Pool{New: func() any { return new(transcoder) }}
@@ -618,12 +682,6 @@ func asciiWidth(s string) (int, bool) {
 	return len(s), true
 }
 
-func (e *emitter) writeAll(s string) {
-	for i := 0; i < len(s); {
-		e.write(s, &i)
-	}
-}
-
 func (e *emitter) writeIndent() {
 	indent := max(e.indent, 0)
 	if !e.indention || e.column > indent || (e.column == indent && !e.whitespace) {
@@ -640,7 +698,9 @@ func (e *emitter) writeIndicator(ind string, needWhitespace, isWhitespace, isInd
 	if needWhitespace && !e.whitespace {
 		e.put(' ')
 	}
-	e.writeAll(ind)
+	// Indicators are ASCII: one column a byte.
+	e.out = append(e.out, ind...)
+	e.column += len(ind)
 	e.whitespace = isWhitespace
 	e.indention = e.indention && isIndention
 	e.openEnded = false
@@ -664,12 +724,16 @@ func (e *emitter) node(n *jsonNode, ctx nodeCtx) {
 		}
 		e.sequence(n, ctx)
 	case jNull:
-		e.scalar("null", stylePlain, ctx)
+		e.plainWord("null", ctx)
 	case jTrue:
-		e.scalar("true", stylePlain, ctx)
+		e.plainWord("true", ctx)
 	case jFalse:
-		e.scalar("false", stylePlain, ctx)
+		e.plainWord("false", ctx)
 	case jNumber:
+		if ctx != ctxRoot && isCanonicalInt(n.s) {
+			e.writePlainASCII(n.s) // resolveNumber gives it back as it is
+			return
+		}
 		s, isString := resolveNumber(n.s)
 		if isString {
 			e.stringScalar(s, ctx)
@@ -677,8 +741,98 @@ func (e *emitter) node(n *jsonNode, ctx nodeCtx) {
 			e.scalar(s, stylePlain, ctx)
 		}
 	case jString:
+		if ctx != ctxRoot && (n.flags&fastPlain != 0 || isFastPlain(n.s)) {
+			e.writePlainASCII(n.s)
+			return
+		}
 		e.stringScalar(n.s, ctx)
 	}
+}
+
+// plainWord writes null, true or false: plain scalars that every check
+// lets through.
+func (e *emitter) plainWord(s string, ctx nodeCtx) {
+	if ctx == ctxRoot {
+		e.scalar(s, stylePlain, ctx) // sets openEnded
+		return
+	}
+	e.writePlainASCII(s)
+}
+
+// writePlainASCII is scalar(s, stylePlain, ctx) outside the root for the
+// scalars that need none of its checks (isFastPlain, isCanonicalInt, the
+// words above): ASCII without spaces or breaks, written as it is, which
+// the style checks would choose and writePlain would do (no fold happens
+// without a space).
+func (e *emitter) writePlainASCII(s string) {
+	if !e.whitespace {
+		e.out = append(e.out, ' ')
+		e.column++
+	}
+	e.out = append(e.out, s...)
+	e.column += len(s)
+	e.whitespace = false
+	e.indention = false
+}
+
+// isFastPlain reports the common strings (names, images, paths, label
+// values) that stringScalar writes plain and unchanged, without its
+// analysis: a letter first (no indicator, no number, timestamp or
+// base-60 float), then printable ASCII other than space (valid UTF-8, no
+// break, nothing to fold at, no " #" or ": "), not ending in ':', and not
+// one of the words that resolve to a bool or null. The same holds for a
+// mapping key of at most 128 bytes.
+//
+// "--" and a letter may start it too (command-line flags): that is no
+// indicator either ("-" is one only before a blank, "---" only as the
+// document marker), and strconv parses no number from it.
+func isFastPlain(s string) bool {
+	if len(s) == 0 {
+		return false
+	}
+	if !isLetterASCII(s[0]) && !(len(s) > 2 && s[0] == '-' && s[1] == '-' && isLetterASCII(s[2])) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7F {
+			return false
+		}
+	}
+	if s[len(s)-1] == ':' {
+		return false
+	}
+	return len(s) > 5 || !isBoolOrNullWord(s)
+}
+
+// isBoolOrNullWord: the letter-first plain scalars that yaml.v2 resolves
+// to something other than a string (resolvesToString's list).
+func isBoolOrNullWord(s string) bool {
+	switch s {
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+		"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+		"null", "Null", "NULL":
+		return true
+	}
+	return false
+}
+
+// isCanonicalInt reports a number as strconv.FormatInt writes it, short
+// enough to fit an int64: resolveNumber parses it and writes it back
+// unchanged, and it is plain (a '-' first is followed by a digit).
+func isCanonicalInt(s string) bool {
+	d := s
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 18 || d[0] == '0' && (len(d) > 1 || len(s) > 1) {
+		return false // "", too long for the shortcut, a leading zero, "-0"
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // emptyFlow writes an empty mapping or sequence ("{}", "[]").
@@ -697,10 +851,13 @@ func (e *emitter) mapping(n *jsonNode) {
 	order := e.order[mark:]
 	defer func() { e.order = e.order[:mark] }()
 	less := keyLessASCII
-	for _, k := range n.keys {
-		if !isASCII(k) {
-			less = keyLess
-			break
+	fastKeys := n.flags&keysFastPlain != 0
+	if !fastKeys {
+		for _, k := range n.keys {
+			if !isASCII(k) {
+				less = keyLess
+				break
+			}
 		}
 	}
 	slices.SortFunc(order, func(a, b int) int {
@@ -716,13 +873,17 @@ func (e *emitter) mapping(n *jsonNode) {
 	for _, i := range order {
 		e.writeIndent()
 		k := n.keys[i]
-		// yaml_emitter_check_simple_key: a key on one line, at most 128
-		// bytes. Others need "? key", which is not ported.
-		if len(k) > 128 || hasBreak(k) {
-			e.ok = false
-			return
+		if fastKeys || len(k) <= 128 && isFastPlain(k) {
+			e.writePlainASCII(k)
+		} else {
+			// yaml_emitter_check_simple_key: a key on one line, at
+			// most 128 bytes. Others need "? key", which is not ported.
+			if len(k) > 128 || hasBreak(k) {
+				e.ok = false
+				return
+			}
+			e.stringScalar(k, ctxMappingKey)
 		}
-		e.stringScalar(k, ctxMappingKey)
 		e.writeIndicator(":", false, false, false)
 		e.node(&n.vals[i], ctxMappingValue)
 		if !e.ok {
