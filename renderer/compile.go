@@ -63,44 +63,37 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	ix := model.NewIndex(cfg)
 	t := tree.New()
 
-	masterObjs, err := master.Objects(master.Input{Config: cfg, Images: cat.Images(cat.Default(), cfg.Master.Registry)})
-	if err != nil {
-		return nil, fmt.Errorf("master: %w", err)
-	}
-	if err := addFolder(t, MasterDir, masterObjs, nil); err != nil {
-		return nil, err
-	}
-
 	var jobs []*model.Cluster
 	for _, s := range seeds {
-		clusters := cfg.ClustersOfSeed(s.Name)
-		fluxObjs, err := flux.Objects(flux.Input{Master: &cfg.Master, Seed: s, Clusters: clusters})
-		if err != nil {
-			return nil, fmt.Errorf("seed %s: flux: %w", s.Name, err)
-		}
-		if err := addFolder(t, path.Join(SeedDir(s.Name), "flux"), fluxObjs, nil); err != nil {
-			return nil, err
-		}
-		if err := t.Add(path.Join(SeedDir(s.Name), "kustomization.yaml"), tree.Kustomization([]string{"flux"})); err != nil {
-			return nil, err
-		}
-		for _, c := range clusters {
-			if objs := usercluster.Objects(&cfg.Master, ix.Projects[c.Project]); len(objs) > 0 {
-				if err := addFolder(t, UserClusterDir(s.Name, c.Name), objs, nil); err != nil {
-					return nil, err
-				}
-			}
-		}
-		jobs = append(jobs, clusters...)
+		jobs = append(jobs, cfg.ClustersOfSeed(s.Name)...)
 	}
-
-	results, err := compileClusters(cfg, ix, cat, jobs, opts)
+	// The control planes compile on every core while this goroutine
+	// builds the master's and the seeds' own folders.
+	var (
+		results []clusterResult
+		cerr    error
+		done    = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		results, cerr = compileClusters(cfg, ix, cat, jobs, opts)
+	}()
+	err = addShared(t, cfg, ix, cat, seeds)
+	<-done
 	if err != nil {
 		return nil, err
+	}
+	if cerr != nil {
+		return nil, cerr
 	}
 	if err := patchProblems(cfg, jobs, results); err != nil {
 		return nil, err
 	}
+	n := t.Len()
+	for _, r := range results {
+		n += r.tree.Len()
+	}
+	t.Grow(n)
 	for _, r := range results {
 		if err := t.Merge(r.tree); err != nil {
 			return nil, err
@@ -110,6 +103,40 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 		return nil, err
 	}
 	return t, nil
+}
+
+// addShared adds what is not a cluster's control plane: the master's
+// folder, and per seed its Flux objects, its kustomization and the
+// user-cluster folders of its clusters.
+func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed) error {
+	masterObjs, err := master.Objects(master.Input{Config: cfg, Images: cat.Images(cat.Default(), cfg.Master.Registry)})
+	if err != nil {
+		return fmt.Errorf("master: %w", err)
+	}
+	if err := addFolder(t, MasterDir, masterObjs, nil); err != nil {
+		return err
+	}
+	for _, s := range seeds {
+		clusters := cfg.ClustersOfSeed(s.Name)
+		fluxObjs, err := flux.Objects(flux.Input{Master: &cfg.Master, Seed: s, Clusters: clusters})
+		if err != nil {
+			return fmt.Errorf("seed %s: flux: %w", s.Name, err)
+		}
+		if err := addFolder(t, path.Join(SeedDir(s.Name), "flux"), fluxObjs, nil); err != nil {
+			return err
+		}
+		if err := t.Add(path.Join(SeedDir(s.Name), "kustomization.yaml"), tree.Kustomization([]string{"flux"})); err != nil {
+			return err
+		}
+		for _, c := range clusters {
+			if objs := usercluster.Objects(&cfg.Master, ix.Projects[c.Project]); len(objs) > 0 {
+				if err := addFolder(t, UserClusterDir(s.Name, c.Name), objs, nil); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func selectSeeds(cfg *model.Config, names []string) ([]*model.Seed, error) {

@@ -98,6 +98,23 @@ func (t *Tree) insert(p string, data []byte) {
 	}
 }
 
+// Grow makes room for n files in all, so that merging many trees into t
+// does not rehash its maps over and over.
+func (t *Tree) Grow(n int) {
+	if n <= len(t.files) {
+		return
+	}
+	files := make(map[string][]byte, n)
+	for p, b := range t.files {
+		files[p] = b
+	}
+	dirs := make(map[string]struct{}, n/4)
+	for d := range t.dirs {
+		dirs[d] = struct{}{}
+	}
+	t.files, t.dirs = files, dirs
+}
+
 // Paths returns the file paths in byte order (a fresh slice).
 func (t *Tree) Paths() []string { return slices.Clone(t.paths()) }
 

@@ -278,3 +278,26 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestGrow: growing keeps every file and the file/directory rules.
+func TestGrow(t *testing.T) {
+	var tr Tree
+	tr.Grow(0) // no-op on an empty tree
+	if err := tr.Add("a/b.yaml", []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	tr.Grow(100)
+	tr.Grow(1) // smaller than the tree: no-op
+	if got, ok := tr.Get("a/b.yaml"); !ok || string(got) != "b" {
+		t.Fatalf("Get after Grow = %q, %v", got, ok)
+	}
+	if err := tr.Add("a", nil); err == nil {
+		t.Error("Add of a directory's path after Grow succeeded; want a clash")
+	}
+	if err := tr.Add("a/c.yaml", []byte("c")); err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Paths(); !slices.Equal(got, []string{"a/b.yaml", "a/c.yaml"}) {
+		t.Errorf("Paths = %q", got)
+	}
+}
