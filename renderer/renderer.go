@@ -38,5 +38,9 @@ func Load(files []source.File, cat *catalog.Catalog) (*model.Config, error) {
 	if err := diags.Err(); err != nil {
 		return nil, err
 	}
+	// Valid: no message will need a position now (patches carry their
+	// own), and dropping them frees the evaluated CUE input before the
+	// compile.
+	cfg.Positions = model.Positions{}
 	return cfg, nil
 }

@@ -62,7 +62,7 @@ func Load(files []source.File) (*model.Config, error) {
 	inst := build.NewContext().NewInstance("", nil)
 	for _, f := range parsed {
 		if err := inst.AddSyntax(f); err != nil {
-			addCUEErrors(&diags, err, nil)
+			addCUEErrors(&diags, err, model.Positions{})
 		}
 	}
 	if len(diags) > 0 {
@@ -70,11 +70,10 @@ func Load(files []source.File) (*model.Config, error) {
 	}
 	user := ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
-		addCUEErrors(&diags, err, nil)
+		addCUEErrors(&diags, err, model.Positions{})
 		return nil, diags.Err()
 	}
-	positions := model.Positions{}
-	recordPositions(user, nil, positions)
+	positions := model.NewPositions(func(p model.Path) (model.Pos, bool) { return lookupPos(user, p) })
 
 	sch := ctx.CompileBytes(schema.Source, cue.Filename(schema.Filename))
 	if err := sch.Err(); err != nil {
@@ -136,7 +135,7 @@ func parseOne(f source.File) (*ast.File, diag.List) {
 	}
 	file, err := parser.ParseFile(f.Path, f.Data, parser.ParseComments)
 	if err != nil {
-		addCUEErrors(&diags, err, nil)
+		addCUEErrors(&diags, err, model.Positions{})
 		return nil, diags
 	}
 	if file.PackageName() != Package {
@@ -176,34 +175,29 @@ func userPos(p token.Pos) (model.Pos, bool) {
 	return posOf(p), true
 }
 
-// recordPositions stores the position of every field of v, keyed by path.
-func recordPositions(v cue.Value, path model.Path, out model.Positions) {
-	switch v.IncompleteKind() {
-	case cue.StructKind:
-		it, err := v.Fields(cue.Optional(true), cue.Definitions(false))
-		if err != nil {
-			return
-		}
-		for it.Next() {
-			p := append(path[:len(path):len(path)], it.Selector().Unquoted())
-			if pos, ok := userPos(it.Value().Pos()); ok {
-				out[p.String()] = pos
+// lookupPos returns where the user wrote the field at path in v, the
+// user's own instance (not unified with the schema). A path element "[n]"
+// is an index where the value is a list, a field name anywhere else.
+func lookupPos(v cue.Value, path model.Path) (model.Pos, bool) {
+	for _, el := range path {
+		if v.IncompleteKind() == cue.ListKind && strings.HasPrefix(el, "[") && strings.HasSuffix(el, "]") {
+			i, err := strconv.Atoi(el[1 : len(el)-1])
+			if err != nil || i < 0 {
+				return model.Pos{}, false
 			}
-			recordPositions(it.Value(), p, out)
-		}
-	case cue.ListKind:
-		it, err := v.List()
-		if err != nil {
-			return
-		}
-		for i := 0; it.Next(); i++ {
-			p := append(path[:len(path):len(path)], "["+strconv.Itoa(i)+"]")
-			if pos, ok := userPos(it.Value().Pos()); ok {
-				out[p.String()] = pos
+			v = v.LookupPath(cue.MakePath(cue.Index(i)))
+		} else {
+			next := v.LookupPath(cue.MakePath(cue.Str(el)))
+			if !next.Exists() {
+				next = v.LookupPath(cue.MakePath(cue.Str(el).Optional()))
 			}
-			recordPositions(it.Value(), p, out)
+			v = next
+		}
+		if !v.Exists() {
+			return model.Pos{}, false
 		}
 	}
+	return userPos(v.Pos())
 }
 
 var conflictRE = regexp.MustCompile(`^conflicting values (.+?) and (.+?)(?: \(mismatched types (\S+) and (\S+)\))?$`)
@@ -232,7 +226,7 @@ func addCUEErrors(diags *diag.List, err error, positions model.Positions) {
 		}
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
-		if strings.HasPrefix(msg, "incomplete value") && positions != nil && !positions.Has(path...) && len(path) > 0 {
+		if strings.HasPrefix(msg, "incomplete value") && positions.Known() && !positions.Has(path...) && len(path) > 0 {
 			// The user did not write a required field: say so at the
 			// struct that lacks it.
 			parent := path[:len(path)-1]
@@ -374,7 +368,7 @@ func bestPos(e cueerrors.Error, path model.Path, positions model.Positions) mode
 	}
 	if len(cands) > 0 {
 		// Prefer the position recorded for the field itself.
-		if want := positions[path.String()]; want.IsValid() {
+		if want, _ := positions.At(path...); want.IsValid() {
 			for _, c := range cands {
 				if c.File == want.File && c.Line == want.Line {
 					return c
@@ -384,10 +378,7 @@ func bestPos(e cueerrors.Error, path model.Path, positions model.Positions) mode
 		sort.Slice(cands, func(i, j int) bool { return cands[i].Less(cands[j]) })
 		return cands[0]
 	}
-	if positions != nil {
-		return positions.Of(path...)
-	}
-	return model.Pos{}
+	return positions.Of(path...)
 }
 
 func attachPatchPositions(cfg *model.Config) {

@@ -13,6 +13,7 @@ import (
 	schema "github.com/fleetc/fleetc/cue"
 	_ "github.com/fleetc/fleetc/internal/golden"
 	"github.com/fleetc/fleetc/renderer/config"
+	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
 )
 
@@ -76,13 +77,21 @@ func TestPositionsPointAtUserFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for path, want := range map[string]string{
-		`clusters."payments-prod".project`: "clusters/payments.cue:5:",
-		`seeds."us-east".nodePortRange`:    "seeds/america.cue:7:",
-		`master.gitops.url`:                "fleet.cue:8:",
+	for _, tc := range []struct {
+		path model.Path
+		want string
+	}{
+		{model.Path{"clusters", "payments-prod", "project"}, "clusters/payments.cue:5:"},
+		{model.Path{"seeds", "us-east", "nodePortRange"}, "seeds/america.cue:7:"},
+		{model.Path{"master", "gitops", "url"}, "fleet.cue:8:"},
+		// Not written by the user: the nearest ancestor that is.
+		{model.Path{"clusters", "payments-prod", "no-such-field"}, "clusters/payments.cue:"},
 	} {
-		if got := cfg.Positions[path].String(); !strings.HasPrefix(got, want) {
-			t.Errorf("position of %s = %s, want %s*", path, got, want)
+		if got := cfg.Positions.Of(tc.path...).String(); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("position of %s = %s, want %s*", tc.path, got, tc.want)
 		}
+	}
+	if !cfg.Positions.Has("master") || cfg.Positions.Has("clusters", "no-such-cluster") {
+		t.Error("Has: master should be written, clusters.no-such-cluster not")
 	}
 }

@@ -83,14 +83,27 @@ func isIdent(s string) bool {
 	return true
 }
 
-// Positions maps field paths (Path.String()) to where the user wrote them.
-type Positions map[string]Pos
+// Positions says where the user wrote the fields of the config. It looks
+// a field up when asked, through the function the loader gives it: a
+// config of 10,000 clusters has millions of fields, and their positions
+// are needed only for the few that a message is about. The zero value
+// knows no position. Not safe for concurrent use.
+type Positions struct {
+	lookup func(Path) (Pos, bool)
+}
+
+// NewPositions returns Positions that find the field at a path with
+// lookup, which reports false for a field the user did not write.
+func NewPositions(lookup func(Path) (Pos, bool)) Positions { return Positions{lookup: lookup} }
 
 // Of returns the position of the field at path, or of its nearest ancestor
 // that has one.
 func (ps Positions) Of(path ...string) Pos {
+	if ps.lookup == nil {
+		return Pos{}
+	}
 	for n := len(path); n > 0; n-- {
-		if p, ok := ps[Path(path[:n]).String()]; ok {
+		if p, ok := ps.lookup(Path(path[:n])); ok {
 			return p
 		}
 	}
@@ -99,9 +112,21 @@ func (ps Positions) Of(path ...string) Pos {
 
 // Has reports whether the user wrote the field at path.
 func (ps Positions) Has(path ...string) bool {
-	_, ok := ps[Path(path).String()]
+	_, ok := ps.At(path...)
 	return ok
 }
+
+// At returns the position of the field at path itself, if the user wrote it.
+func (ps Positions) At(path ...string) (Pos, bool) {
+	if ps.lookup == nil || len(path) == 0 {
+		return Pos{}, false
+	}
+	return ps.lookup(Path(path))
+}
+
+// Known reports whether ps can look positions up at all (the zero value
+// cannot).
+func (ps Positions) Known() bool { return ps.lookup != nil }
 
 // IsBroken reports whether the entity collection/name failed the schema.
 func (c *Config) IsBroken(collection, name string) bool {
@@ -118,7 +143,8 @@ type Config struct {
 	Clusters []Cluster // sorted by Name
 	Patches  []Patch   // fleet-wide, in the order written
 
-	// Positions of every field the user wrote.
+	// Positions of the fields the user wrote. renderer.Load drops them
+	// once the config is valid (they hold the evaluated input).
 	Positions Positions
 	// Broken names the entities that failed the schema and were left out
 	// (keys like `clusters.foo`, `master`). Validation does not report
