@@ -15,10 +15,12 @@ package renderer_test
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +29,7 @@ import (
 
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/internal/fleetgen"
+	"github.com/fleetc/fleetc/internal/rendercache"
 	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
@@ -192,6 +195,50 @@ func BenchmarkCompile(b *testing.B) {
 			files = t.Len()
 		}
 		b.ReportMetric(float64(files), "files")
+		peak.report(b)
+	})
+}
+
+// BenchmarkCompileOneChange: what a check or diff of a pull request that
+// touches one cluster compiles: the whole fleet with a warm render cache
+// on disk (internal/rendercache, as the CLI uses it), one cluster's
+// inputs changed (a different cluster each iteration, so each one is a
+// miss), the master's and seeds' own folders rebuilt, the index included.
+func BenchmarkCompileOneChange(b *testing.B) {
+	eachSize(b, func(b *testing.B, f *benchFleet) {
+		cfg := f.config(b)
+		dir, err := os.MkdirTemp(benchRoot(), "cache-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		cache := rendercache.Open(dir)
+		if _, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{Cache: cache}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		peak := startPeak()
+		before := cache.Stats()
+		i := 0
+		for b.Loop() {
+			changed := *cfg
+			changed.Clusters = slices.Clone(cfg.Clusters)
+			c := &changed.Clusters[i%len(changed.Clusters)]
+			c.Labels = maps.Clone(c.Labels)
+			if c.Labels == nil {
+				c.Labels = map[string]string{}
+			}
+			c.Labels["bench-change"] = strconv.Itoa(i)
+			i++
+			if _, err := renderer.Compile(&changed, catalog.Default(), renderer.Options{Cache: cache}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		after := cache.Stats()
+		if misses := after.Misses - before.Misses; misses != int64(i) {
+			b.Fatalf("%d cache misses in %d compiles, want one each", misses, i)
+		}
+		b.ReportMetric(float64(after.Hits-before.Hits)/float64(i), "cache-hits/op")
 		peak.report(b)
 	})
 }

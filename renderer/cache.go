@@ -24,11 +24,20 @@ type Cache interface {
 
 // Entry is one cached cluster folder.
 type Entry struct {
-	// Files of the folder, by path relative to the tree root.
-	Files map[string][]byte `json:"files"`
+	// Files of the folder, sorted by path.
+	Files []CachedFile
 	// Matched says, per patch that applies to the cluster (in order),
 	// whether it selected an object.
-	Matched []bool `json:"matched"`
+	Matched []bool
+}
+
+// CachedFile is a file of a cached folder with its sha256, which the
+// rendered tree's index reuses as it is: like the data, a Cache returns
+// it only if it can vouch for it (rendercache checks each entry's CRC).
+type CachedFile struct {
+	Path string // relative to the tree root
+	Data []byte
+	Sum  [32]byte
 }
 
 // clusterInputs is everything compileCluster reads, for the cache key.
@@ -94,8 +103,8 @@ func fromCache(e Entry, dir string, patches []patch.Patch) (clusterResult, bool)
 		return clusterResult{}, false
 	}
 	t := tree.New()
-	for p, data := range e.Files {
-		if !strings.HasPrefix(p, dir+"/") || t.Add(p, data) != nil {
+	for _, f := range e.Files {
+		if !strings.HasPrefix(f.Path, dir+"/") || t.AddSum(f.Path, f.Data, f.Sum) != nil {
 			return clusterResult{}, false
 		}
 	}
@@ -104,9 +113,11 @@ func fromCache(e Entry, dir string, patches []patch.Patch) (clusterResult, bool)
 
 // toCache makes the cache entry of a successful cluster result.
 func toCache(r clusterResult) Entry {
-	e := Entry{Files: make(map[string][]byte, r.tree.Len()), Matched: r.matched}
+	e := Entry{Files: make([]CachedFile, 0, r.tree.Len()), Matched: r.matched}
 	for _, p := range r.tree.Paths() {
-		e.Files[p], _ = r.tree.Get(p)
+		data, _ := r.tree.Get(p)
+		sum, _ := r.tree.Sum(p) // kept by the tree too: its index needs it
+		e.Files = append(e.Files, CachedFile{Path: p, Data: data, Sum: sum})
 	}
 	return e
 }

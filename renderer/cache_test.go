@@ -1,6 +1,7 @@
 package renderer_test
 
 import (
+	"crypto/sha256"
 	"sync"
 	"testing"
 
@@ -100,7 +101,8 @@ func TestCacheRejectsForeignEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, e := range cache.m {
-		e.Files = map[string][]byte{"master/evil.yaml": []byte("kind: Evil\n")}
+		evil := []byte("kind: Evil\n")
+		e.Files = []renderer.CachedFile{{Path: "master/evil.yaml", Data: evil, Sum: sha256.Sum256(evil)}}
 		cache.m[k] = e
 	}
 	got, err := renderer.Compile(loadExample(t), catalog.Default(), renderer.Options{Cache: cache})

@@ -78,7 +78,7 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 		defer close(done)
 		results, cerr = compileClusters(cfg, ix, cat, jobs, opts)
 	}()
-	err = addShared(t, cfg, ix, cat, seeds)
+	err = addShared(t, cfg, ix, cat, seeds, opts.workers())
 	<-done
 	if err != nil {
 		return nil, err
@@ -105,38 +105,91 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	return t, nil
 }
 
+// workers is Workers, or GOMAXPROCS when 0.
+func (o Options) workers() int {
+	if o.Workers <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return o.Workers
+}
+
 // addShared adds what is not a cluster's control plane: the master's
 // folder, and per seed its Flux objects, its kustomization and the
-// user-cluster folders of its clusters.
-func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed) error {
+// user-cluster folders of its clusters. The objects are built here and
+// encoded on every core (the master's folder alone holds an object per
+// user, project, key and seed of the fleet).
+func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed, workers int) error {
 	masterObjs, err := master.Objects(master.Input{Config: cfg, Images: cat.Images(cat.Default(), cfg.Master.Registry)})
 	if err != nil {
 		return fmt.Errorf("master: %w", err)
 	}
-	if err := addFolder(t, MasterDir, masterObjs, nil); err != nil {
-		return err
-	}
+	folders := []folder{{dir: MasterDir, objs: masterObjs}}
 	for _, s := range seeds {
 		clusters := cfg.ClustersOfSeed(s.Name)
 		fluxObjs, err := flux.Objects(flux.Input{Master: &cfg.Master, Seed: s, Clusters: clusters})
 		if err != nil {
 			return fmt.Errorf("seed %s: flux: %w", s.Name, err)
 		}
-		if err := addFolder(t, path.Join(SeedDir(s.Name), "flux"), fluxObjs, nil); err != nil {
-			return err
-		}
-		if err := t.Add(path.Join(SeedDir(s.Name), "kustomization.yaml"), tree.Kustomization([]string{"flux"})); err != nil {
-			return err
-		}
+		folders = append(folders, folder{dir: path.Join(SeedDir(s.Name), "flux"), objs: fluxObjs})
 		for _, c := range clusters {
 			if objs := usercluster.Objects(&cfg.Master, ix.Projects[c.Project]); len(objs) > 0 {
-				if err := addFolder(t, UserClusterDir(s.Name, c.Name), objs, nil); err != nil {
-					return err
-				}
+				folders = append(folders, folder{dir: UserClusterDir(s.Name, c.Name), objs: objs})
 			}
 		}
 	}
+	if err := addFolders(t, folders, workers); err != nil {
+		return err
+	}
+	for _, s := range seeds {
+		if err := t.Add(path.Join(SeedDir(s.Name), "kustomization.yaml"), tree.Kustomization([]string{"flux"})); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// folder is a folder of objects and its kustomization (see addFolder).
+type folder struct {
+	dir  string
+	objs []object.Object
+}
+
+// addFolders is addFolder for many folders, encoding their objects on
+// workers goroutines. The result, errors included, is addFolder's for
+// each folder in turn.
+func addFolders(t *tree.Tree, folders []folder, workers int) error {
+	var items []encoded
+	for _, f := range folders {
+		object.Sort(f.objs)
+		for _, o := range f.objs {
+			items = append(items, encoded{obj: o})
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, max(len(items), 1)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
+				items[i].data, items[i].err = tree.EncodeYAML(items[i].obj)
+			}
+		})
+	}
+	wg.Wait()
+	for _, f := range folders {
+		n := len(f.objs)
+		if err := addEncoded(t, f.dir, items[:n], nil); err != nil {
+			return err
+		}
+		items = items[n:]
+	}
+	return nil
+}
+
+// encoded is an object with its YAML, or the error encoding it.
+type encoded struct {
+	obj  object.Object
+	data []byte
+	err  error
 }
 
 func selectSeeds(cfg *model.Config, names []string) ([]*model.Seed, error) {
@@ -166,10 +219,7 @@ type clusterResult struct {
 // compileClusters renders each cluster's folder on a bounded pool of
 // workers; results are returned in the order of clusters.
 func compileClusters(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, clusters []*model.Cluster, opts Options) ([]clusterResult, error) {
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	workers := opts.workers()
 	var done atomic.Int64
 	out := make([]clusterResult, len(clusters))
 	errs := make([]error, len(clusters))
@@ -351,14 +401,25 @@ func scopeName(p patch.Patch) string {
 // listing them (and the extra sub-folders).
 func addFolder(t *tree.Tree, dir string, objs []object.Object, extra []string) error {
 	object.Sort(objs)
+	items := make([]encoded, len(objs))
+	for i, o := range objs {
+		items[i].obj = o
+		items[i].data, items[i].err = tree.EncodeYAML(o)
+	}
+	return addEncoded(t, dir, items, extra)
+}
+
+// addEncoded adds encoded objects (sorted) as files of dir, and the
+// kustomization listing them after the extra resources.
+func addEncoded(t *tree.Tree, dir string, items []encoded, extra []string) error {
 	resources := slices.Clone(extra)
-	for _, o := range objs {
-		data, err := tree.EncodeYAML(o)
-		if err != nil {
-			return fmt.Errorf("%s: encoding %s %s: %w", dir, object.Kind(o), o.GetName(), err)
+	for _, it := range items {
+		o := it.obj
+		if it.err != nil {
+			return fmt.Errorf("%s: encoding %s %s: %w", dir, object.Kind(o), o.GetName(), it.err)
 		}
 		name := tree.FileName(object.Kind(o), o.GetName())
-		if err := t.Add(path.Join(dir, name), data); err != nil {
+		if err := t.Add(path.Join(dir, name), it.data); err != nil {
 			return err
 		}
 		resources = append(resources, name)

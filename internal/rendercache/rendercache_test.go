@@ -2,8 +2,10 @@ package rendercache
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -14,8 +16,15 @@ import (
 const key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func entry() renderer.Entry {
+	file := func(p, data string) renderer.CachedFile {
+		return renderer.CachedFile{Path: p, Data: []byte(data), Sum: sha256.Sum256([]byte(data))}
+	}
 	return renderer.Entry{
-		Files:   map[string][]byte{"seeds/s/clusters/c/a.yaml": []byte("kind: A\n"), "seeds/s/clusters/c/kustomization.yaml": []byte("resources: [a.yaml]\n")},
+		Files: []renderer.CachedFile{
+			file("seeds/s/clusters/c/a.yaml", "kind: A\n"),
+			file("seeds/s/clusters/c/empty.yaml", ""),
+			file("seeds/s/clusters/c/kustomization.yaml", "resources: [a.yaml]\n"),
+		},
 		Matched: []bool{true, false},
 	}
 }
@@ -30,9 +39,8 @@ func TestRoundTrip(t *testing.T) {
 	if !ok {
 		t.Fatal("miss after Put")
 	}
-	want := entry()
-	if len(got.Files) != 2 || !bytes.Equal(got.Files["seeds/s/clusters/c/a.yaml"], want.Files["seeds/s/clusters/c/a.yaml"]) || len(got.Matched) != 2 || !got.Matched[0] {
-		t.Fatalf("got %+v", got)
+	if want := entry(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
 	if s := d.Stats(); s.Hits != 1 || s.Misses != 1 || s.Puts != 1 {
 		t.Errorf("stats %+v", s)
@@ -43,10 +51,20 @@ func TestRoundTrip(t *testing.T) {
 // someone else is never trusted.
 func TestDamagedEntriesAreMisses(t *testing.T) {
 	for name, damage := range map[string]func([]byte) []byte{
-		"flipped payload byte": func(b []byte) []byte { b[len(b)-1] ^= 0xff; return b },
-		"truncated":            func(b []byte) []byte { return b[:len(b)/2] },
-		"foreign header":       func(b []byte) []byte { return append([]byte("other tool\n"), b...) },
-		"empty":                func([]byte) []byte { return nil },
+		"flipped file byte": func(b []byte) []byte { b[len(b)-1] ^= 0xff; return b },
+		"flipped metadata byte": func(b []byte) []byte {
+			i := bytes.Index(b, []byte("a.yaml"))
+			b[i] = 'b'
+			return b
+		},
+		"flipped CRC": func(b []byte) []byte { b[len(header)] ^= 1; return b },
+		"extra byte":  func(b []byte) []byte { return append(b, 0) },
+		"version 1 entry": func(b []byte) []byte {
+			return append([]byte("fleetc render cache v1\n"), b[len(header):]...)
+		},
+		"truncated":      func(b []byte) []byte { return b[:len(b)/2] },
+		"foreign header": func(b []byte) []byte { return append([]byte("other tool\n"), b...) },
+		"empty":          func([]byte) []byte { return nil },
 		"plain json": func([]byte) []byte {
 			return []byte(`{"files":{"x":"eQ=="}}`)
 		},
@@ -101,5 +119,27 @@ func TestTrim(t *testing.T) {
 	})
 	if n != 1 {
 		t.Errorf("%d entries after trim, want 1", n)
+	}
+}
+
+// TestDecodeEveryPrefix: every truncation of a sound entry, and every
+// single-byte change of it, is refused without a panic.
+func TestDecodeEveryPrefix(t *testing.T) {
+	data := encode(entry())
+	var e renderer.Entry
+	if !decode(data, &e) {
+		t.Fatal("sound entry refused")
+	}
+	for n := range len(data) {
+		if decode(data[:n], &e) {
+			t.Fatalf("prefix of %d of %d bytes accepted", n, len(data))
+		}
+	}
+	for i := range data {
+		b := bytes.Clone(data)
+		b[i] ^= 0x55
+		if decode(b, &e) {
+			t.Fatalf("entry with byte %d changed accepted", i)
+		}
 	}
 }

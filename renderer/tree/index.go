@@ -34,8 +34,9 @@ type Index struct {
 const digestPrefix = "sha256:"
 
 // WithIndex computes the index over all files of t and adds it at
-// IndexPath. It hashes each file once (in parallel). Afterwards t is
-// sealed: Add and Merge fail, so the index always matches the tree.
+// IndexPath. It hashes, in parallel, the files whose sha256 is not known
+// yet (AddSum, Sum). Afterwards t is sealed: Add and Merge fail, so the
+// index always matches the tree.
 // generator must be non-empty (e.g. "fleetc v1.2.3"); inputDigest is
 // recorded as given (by convention "sha256:<hex>").
 func (t *Tree) WithIndex(generator, inputDigest string) error {
@@ -48,7 +49,10 @@ func (t *Tree) WithIndex(generator, inputDigest string) error {
 	ps := t.paths()
 	digests := make([]string, len(ps))
 	_ = parallel(len(ps), func(_, i int) error {
-		sum := sha256.Sum256(t.files[ps[i]])
+		sum, ok := t.sums[ps[i]] // read-only here: every worker only reads
+		if !ok {
+			sum = sha256.Sum256(t.files[ps[i]])
+		}
 		digests[i] = digestPrefix + hex.EncodeToString(sum[:])
 		return nil
 	})

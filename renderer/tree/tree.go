@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,6 +24,9 @@ type Tree struct {
 	// dirs holds every directory that contains a file, at any depth
 	// ("a" and "a/b" for the file "a/b/c"). Used to reject file/dir clashes.
 	dirs map[string]struct{}
+	// sums holds the sha256 of the files whose digest is known already
+	// (AddSum, Sum): WithIndex hashes only the others.
+	sums map[string][32]byte
 	// sorted caches the sorted file paths; nil when stale.
 	sorted []string
 	// sealed is set by WithIndex: the index covers every file, so no
@@ -64,6 +68,38 @@ func (t *Tree) add(p string, data []byte) error {
 	}
 	t.insert(p, data)
 	return nil
+}
+
+// AddSum is Add for a file whose sha256 the caller knows (a cache that
+// verified it, say), so that WithIndex need not hash it again.
+func (t *Tree) AddSum(path string, data []byte, sum [32]byte) error {
+	if err := t.Add(path, data); err != nil {
+		return err
+	}
+	t.setSum(path, sum)
+	return nil
+}
+
+func (t *Tree) setSum(p string, sum [32]byte) {
+	if t.sums == nil {
+		t.sums = make(map[string][32]byte)
+	}
+	t.sums[p] = sum
+}
+
+// Sum returns the sha256 of the file at path, hashing it on the first
+// call; false when there is no such file.
+func (t *Tree) Sum(path string) ([32]byte, bool) {
+	if sum, ok := t.sums[path]; ok {
+		return sum, true
+	}
+	data, ok := t.files[path]
+	if !ok {
+		return [32]byte{}, false
+	}
+	sum := sha256.Sum256(data)
+	t.setSum(path, sum)
+	return sum, true
 }
 
 // conflict reports whether adding the file p would break the tree.
@@ -113,6 +149,9 @@ func (t *Tree) Grow(n int) {
 		dirs[d] = struct{}{}
 	}
 	t.files, t.dirs = files, dirs
+	if t.sums == nil {
+		t.sums = make(map[string][32]byte, n)
+	}
 }
 
 // Paths returns the file paths in byte order (a fresh slice).
@@ -158,15 +197,53 @@ func (t *Tree) Merge(other *Tree) error {
 	}
 	t.init()
 	ps := other.paths()
-	for _, p := range ps {
-		if err := t.conflict(p); err != nil {
-			return err
+	if !t.disjoint(ps) {
+		for _, p := range ps {
+			if err := t.conflict(p); err != nil {
+				return err
+			}
 		}
 	}
 	for _, p := range ps {
 		t.insert(p, other.files[p])
 	}
+	for p, sum := range other.sums {
+		t.setSum(p, sum)
+	}
 	return nil
+}
+
+// disjoint reports, cheaply, that no path of ps (sorted, non-empty) can
+// clash with t: they share a folder that t has no file in, and neither it
+// nor its ancestors are files of t. (A cluster's folder merged into the
+// fleet's tree, say.) False means "check each path".
+func (t *Tree) disjoint(ps []string) bool {
+	if len(ps) == 0 {
+		return true
+	}
+	first, last := ps[0], ps[len(ps)-1]
+	n := 0
+	for n < len(first) && n < len(last) && first[n] == last[n] {
+		n++
+	}
+	i := strings.LastIndexByte(first[:n], '/')
+	if i <= 0 {
+		return false
+	}
+	dir := first[:i]
+	if _, ok := t.dirs[dir]; ok {
+		return false
+	}
+	for d := dir; ; {
+		if _, ok := t.files[d]; ok {
+			return false
+		}
+		j := strings.LastIndexByte(d, '/')
+		if j < 0 {
+			return true
+		}
+		d = d[:j]
+	}
 }
 
 // validPath reports whether p is acceptable as a tree path: non-empty,

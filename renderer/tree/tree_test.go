@@ -127,6 +127,13 @@ func TestMerge(t *testing.T) {
 		{name: "duplicate", a: []string{"m/a", "x"}, b: []string{"m/0", "m/a", "z"}, wantErr: `duplicate path "m/a"`},
 		{name: "file vs dir", a: []string{"m"}, b: []string{"m/a"}, wantErr: "already a file"},
 		{name: "dir vs file", a: []string{"m/a"}, b: []string{"m"}, wantErr: "already a directory"},
+		// Other's files all in one folder (Merge's fast path when t has
+		// nothing there), and the clashes it must still see.
+		{name: "one folder", a: []string{"s/a/x", "s/b"}, b: []string{"s/c/x", "s/c/y/z"}},
+		{name: "one folder, duplicate", a: []string{"s/c/y/z"}, b: []string{"s/c/x", "s/c/y/z"}, wantErr: `duplicate path "s/c/y/z"`},
+		{name: "one folder, folder is a file", a: []string{"s/c"}, b: []string{"s/c/x", "s/c/y"}, wantErr: "already a file"},
+		{name: "one folder, ancestor is a file", a: []string{"s"}, b: []string{"s/c/x", "s/c/y"}, wantErr: "already a file"},
+		{name: "one folder, file in the way", a: []string{"s/c/x/deeper"}, b: []string{"s/c/x", "s/c/y"}, wantErr: "already a directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
