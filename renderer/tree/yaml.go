@@ -86,6 +86,10 @@ type jsonParser struct {
 
 const chunkSize = 4096
 
+// maxKeptStack is the longest stack a pooled parser keeps between
+// documents.
+const maxKeptStack = 1024
+
 func (p *jsonParser) reset(b []byte) {
 	p.nodes, p.keys = p.nodes[:0], p.keys[:0]
 	p.b, p.pos, p.ok = b, 0, true
@@ -98,6 +102,16 @@ func (p *jsonParser) reset(b []byte) {
 // them, and what they keep alive meanwhile (strings of one document) is
 // bounded and goes when the pool drops the transcoder.
 func (p *jsonParser) release() {
+	// A document with a long list (the master's kustomization lists
+	// every object of the fleet) grows the stacks; clearing all of that
+	// capacity after every later document cost more than encoding them.
+	// Long stacks are dropped instead.
+	if cap(p.nodeStack) > maxKeptStack {
+		p.nodeStack = nil
+	}
+	if cap(p.keyStack) > maxKeptStack {
+		p.keyStack = nil
+	}
 	clear(p.nodeStack[:cap(p.nodeStack)])
 	clear(p.keyStack[:cap(p.keyStack)])
 	p.nodes, p.keys, p.b = p.nodes[:0], p.keys[:0], nil
