@@ -103,6 +103,7 @@ func fromCache(e Entry, dir string, patches []patch.Patch) (clusterResult, bool)
 		return clusterResult{}, false
 	}
 	t := tree.New()
+	t.Grow(len(e.Files))
 	for _, f := range e.Files {
 		if !strings.HasPrefix(f.Path, dir+"/") || t.AddSum(f.Path, f.Data, f.Sum) != nil {
 			return clusterResult{}, false

@@ -67,19 +67,53 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	for _, s := range seeds {
 		jobs = append(jobs, cfg.ClustersOfSeed(s.Name)...)
 	}
-	// The control planes compile on every core while this goroutine
-	// builds the master's and the seeds' own folders.
+	// The control planes compile on every core; a merger adds each one
+	// to the tree as soon as it and those before it are done (in job
+	// order, so that the tree and any error are the same every run),
+	// while this goroutine builds the master's and the seeds' own
+	// folders into a tree of their own.
 	var (
-		results []clusterResult
+		results = make([]clusterResult, len(jobs))
+		ready   = make([]chan struct{}, len(jobs))
 		cerr    error
+		merr    error
 		done    = make(chan struct{})
+		merged  = make(chan struct{})
 	)
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
 	go func() {
 		defer close(done)
-		results, cerr = compileClusters(cfg, ix, cat, jobs, opts)
+		cerr = compileClusters(cfg, ix, cat, jobs, opts, func(i int, r clusterResult) {
+			results[i] = r
+			close(ready[i])
+		})
 	}()
-	err = addShared(t, cfg, ix, cat, seeds, opts.workers())
+	go func() {
+		defer close(merged)
+		for i := range jobs {
+			select {
+			case <-ready[i]:
+			case <-done: // a cluster failed: the rest never comes
+				select {
+				case <-ready[i]:
+				default:
+					return
+				}
+			}
+			if i == 0 {
+				t.Grow(len(jobs)*results[0].tree.Len() + 1024)
+			}
+			if merr = t.Merge(results[i].tree); merr != nil {
+				return
+			}
+		}
+	}()
+	shared := tree.New()
+	err = addShared(shared, cfg, ix, cat, seeds, opts.workers())
 	<-done
+	<-merged
 	if err != nil {
 		return nil, err
 	}
@@ -89,15 +123,11 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	if err := patchProblems(cfg, jobs, results); err != nil {
 		return nil, err
 	}
-	n := t.Len()
-	for _, r := range results {
-		n += r.tree.Len()
+	if merr != nil {
+		return nil, merr
 	}
-	t.Grow(n)
-	for _, r := range results {
-		if err := t.Merge(r.tree); err != nil {
-			return nil, err
-		}
+	if err := t.Merge(shared); err != nil {
+		return nil, err
 	}
 	if err := t.WithIndex("fleetc "+Version, InputDigest(cfg, cat)); err != nil {
 		return nil, err
@@ -217,37 +247,47 @@ type clusterResult struct {
 }
 
 // compileClusters renders each cluster's folder on a bounded pool of
-// workers; results are returned in the order of clusters.
-func compileClusters(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, clusters []*model.Cluster, opts Options) ([]clusterResult, error) {
+// workers and hands each result to done (from the worker, as soon as it
+// is ready) with its index in clusters. After a failure no further
+// cluster is started; the error returned is that of the first cluster (in
+// the order of clusters) that failed.
+func compileClusters(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, clusters []*model.Cluster, opts Options, done func(i int, r clusterResult)) error {
 	workers := opts.workers()
-	var done atomic.Int64
-	out := make([]clusterResult, len(clusters))
+	var finished atomic.Int64
 	errs := make([]error, len(clusters))
+	var failed atomic.Bool
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range min(workers, max(len(clusters), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range next {
-				out[i], errs[i] = cachedCluster(cfg, ix, cat, clusters[i], opts.Cache)
+				r, err := cachedCluster(cfg, ix, cat, clusters[i], opts.Cache)
+				if err != nil {
+					errs[i] = err
+					failed.Store(true)
+					continue
+				}
+				done(i, r)
 				if opts.Progress != nil {
-					opts.Progress(int(done.Add(1)), len(clusters))
+					opts.Progress(int(finished.Add(1)), len(clusters))
 				}
 			}
-		}()
+		})
 	}
 	for i := range clusters {
+		if failed.Load() {
+			break
+		}
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // cachedCluster is compileCluster behind the cache, when there is one.

@@ -47,16 +47,20 @@ func (t *Tree) WithIndex(generator, inputDigest string) error {
 		return errors.New("tree: WithIndex: empty generator")
 	}
 	ps := t.paths()
-	digests := make([]string, len(ps))
+	sums := make([][32]byte, len(ps))
 	_ = parallel(len(ps), func(_, i int) error {
 		sum, ok := t.sums[ps[i]] // read-only here: every worker only reads
 		if !ok {
 			sum = sha256.Sum256(t.files[ps[i]])
 		}
-		digests[i] = digestPrefix + hex.EncodeToString(sum[:])
+		sums[i] = sum
 		return nil
 	})
-	data := appendIndex(nil, generator, inputDigest, ps, digests)
+	data := appendIndexFunc(nil, generator, inputDigest, ps, 71, func(b []byte, i int) []byte {
+		b = append(b, `"`+digestPrefix...)
+		b = hex.AppendEncode(b, sums[i][:])
+		return append(b, '"')
+	})
 	if err := t.add(IndexPath, data); err != nil {
 		return err
 	}
@@ -83,9 +87,17 @@ func encodeIndex(idx *Index) ([]byte, error) {
 // 10,000 clusters has 600,000 entries, which encoding/json would sort
 // again and then re-indent.
 func appendIndex(b []byte, generator, inputDigest string, paths, digests []string) []byte {
+	return appendIndexFunc(b, generator, inputDigest, paths, 71, func(b []byte, i int) []byte {
+		return appendJSONString(b, digests[i])
+	})
+}
+
+// appendIndexFunc is appendIndex with digest i written by digest, as a
+// JSON string (about digestSize bytes).
+func appendIndexFunc(b []byte, generator, inputDigest string, paths []string, digestSize int, digest func(b []byte, i int) []byte) []byte {
 	size := 64 + len(generator) + len(inputDigest)
-	for i, p := range paths {
-		size += len(p) + len(digests[i]) + 12
+	for _, p := range paths {
+		size += len(p) + digestSize + 12
 	}
 	b = slices.Grow(b, size)
 	b = append(b, "{\n  \"generator\": "...)
@@ -100,7 +112,7 @@ func appendIndex(b []byte, generator, inputDigest string, paths, digests []strin
 		b = append(b, "\n    "...)
 		b = appendJSONString(b, p)
 		b = append(b, ": "...)
-		b = appendJSONString(b, digests[i])
+		b = digest(b, i)
 	}
 	if len(paths) > 0 {
 		b = append(b, "\n  "...)

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Tree is a set of files: slash-separated relative paths → content.
@@ -164,9 +166,38 @@ func (t *Tree) paths() []string {
 		for p := range t.files {
 			t.sorted = append(t.sorted, p)
 		}
-		slices.Sort(t.sorted)
+		sortParallel(t.sorted, runtime.GOMAXPROCS(0))
 	}
 	return t.sorted
+}
+
+// sortParallel sorts ps on up to procs goroutines: halves sorted at once,
+// then merged (a 10,000-cluster tree has 600,000 paths).
+func sortParallel(ps []string, procs int) {
+	if procs < 2 || len(ps) < 1<<14 {
+		slices.Sort(ps)
+		return
+	}
+	mid := len(ps) / 2
+	a, b := ps[:mid], ps[mid:]
+	var wg sync.WaitGroup
+	wg.Go(func() { sortParallel(a, procs/2) })
+	sortParallel(b, procs-procs/2)
+	wg.Wait()
+	merged := make([]string, 0, len(ps))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if b[j] < a[i] {
+			merged = append(merged, b[j])
+			j++
+		} else {
+			merged = append(merged, a[i])
+			i++
+		}
+	}
+	merged = append(merged, a[i:]...)
+	merged = append(merged, b[j:]...)
+	copy(ps, merged)
 }
 
 // Get returns a file's content. The slice must not be modified.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -306,5 +307,23 @@ func TestGrow(t *testing.T) {
 	}
 	if got := tr.Paths(); !slices.Equal(got, []string{"a/b.yaml", "a/c.yaml"}) {
 		t.Errorf("Paths = %q", got)
+	}
+}
+
+// TestSortParallel: the parallel sort sorts, for any number of goroutines
+// and for inputs around the size where it starts splitting.
+func TestSortParallel(t *testing.T) {
+	for _, n := range []int{0, 1, 1<<14 - 1, 1 << 14, 50_001} {
+		for _, procs := range []int{1, 2, 3, 8} {
+			ps := make([]string, n)
+			for i := range ps {
+				ps[i] = strconv.Itoa((i * 7919) % (n/2 + 1)) // duplicates too
+			}
+			want := slices.Sorted(slices.Values(ps))
+			sortParallel(ps, procs)
+			if !slices.Equal(ps, want) {
+				t.Fatalf("n=%d procs=%d: not sorted", n, procs)
+			}
+		}
 	}
 }
