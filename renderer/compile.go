@@ -108,6 +108,7 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 			if merr = t.Merge(results[i].tree); merr != nil {
 				return
 			}
+			results[i].tree = nil // its files are t's now; the rest is garbage
 		}
 	}()
 	shared := tree.New()

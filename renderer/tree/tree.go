@@ -151,9 +151,6 @@ func (t *Tree) Grow(n int) {
 		dirs[d] = struct{}{}
 	}
 	t.files, t.dirs = files, dirs
-	if t.sums == nil {
-		t.sums = make(map[string][32]byte, n)
-	}
 }
 
 // Paths returns the file paths in byte order (a fresh slice).
