@@ -39,9 +39,12 @@ log() { echo "bench: $*" >&2; }
 # measure CMD...: runs CMD, prints "SECONDS PEAK_RSS_KIB".
 if [[ -x /usr/bin/time ]] && /usr/bin/time -f '%e %M' true >/dev/null 2>&1; then
 	measure() { /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null && cat "$WORK/time.txt"; }
+	# measure_any: measure for a command whose exit status does not matter.
+	measure_any() { /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null 2>&1 || true; tail -n 1 "$WORK/time.txt"; }
 else
 	go build -o "$WORK/measure" hack/measure.go
 	measure() { "$WORK/measure" -- "$@" 2>"$WORK/time.txt" >/dev/null && tail -n 1 "$WORK/time.txt"; }
+	measure_any() { "$WORK/measure" -- "$@" 2>"$WORK/time.txt" >/dev/null || true; tail -n 1 "$WORK/time.txt"; }
 fi
 
 log "building fleetc, the benchmark binary and cue v0.17.1 (work folder $WORK, output on $OUT)"
@@ -79,6 +82,7 @@ cell() {
 
 stages=()
 whole=()
+incremental=()
 for n in $SIZES; do
 	repo=$WORK/fleet-$n
 	if [[ ! -d $repo/.git ]]; then
@@ -91,10 +95,11 @@ for n in $SIZES; do
 	fresh=$(bench BenchmarkWrite "$n" fresh)
 	uptodate=$(bench BenchmarkWrite "$n" uptodate)
 	e2e=$(bench BenchmarkEndToEnd "$n")
+	onechange=$(bench BenchmarkCompileOneChange "$n")
 	files=$(field "$compile" files)
 	split=$(awk -v r="$(field "$e2e" read-s)" -v l="$(field "$e2e" load-s)" -v c="$(field "$e2e" compile-s)" -v w="$(field "$e2e" write-s)" \
 		'BEGIN { printf "read %.2f + load %.2f + compile %.2f + write %.2f s", r, l, c, w }')
-	stages+=("| $n | $files | $(cell "$load") | $(cell "$compile") | $(cell "$fresh") | $(cell "$uptodate") | $(cell "$e2e") ($split) |")
+	stages+=("| $n | $files | $(cell "$load") | $(cell "$compile") | $(cell "$fresh") | $(cell "$uptodate") | $(cell "$e2e") ($split) | $(cell "$onechange") |")
 
 	log "n=$n: whole processes"
 	rm -rf "$OUT/render-$n" "$OUT/copy-$n"
@@ -108,6 +113,22 @@ for n in $SIZES; do
 	sync
 	read -r ps pk < <(measure cp -r "$OUT/render-$n" "$OUT/copy-$n")
 	rm -rf "$OUT/render-$n" "$OUT/copy-$n"
+	# One cluster changed in the working tree, with a warm render cache
+	# and an output folder rendered before the change: what a pull
+	# request's check, and the render after it, cost.
+	cache=$WORK/cache-$n
+	rm -rf "$cache" "$OUT/inc-$n"
+	"$WORK/fleetc" render --quiet --cache-dir "$cache" --repo "$repo" --rev HEAD --out "$OUT/inc-$n" >/dev/null
+	read -r ws wk < <(measure_any "$WORK/fleetc" render --quiet --cache-dir "$cache" --repo "$repo" --rev HEAD --out "$OUT/inc-$n")
+	changed=$(git -C "$repo" ls-files 'clusters/*.cue' | head -n 1)
+	decl=$(grep -o -m 1 '^clusters: "[^"]*"' "$repo/$changed")
+	printf '\n%s: labels: "bench-change": "1"\n' "$decl" >>"$repo/$changed"
+	read -r ks kk < <(measure_any "$WORK/fleetc" check --quiet --cache-dir "$cache" --repo "$repo" --out "$OUT/inc-$n")
+	read -r is ik < <(measure_any "$WORK/fleetc" render --quiet --cache-dir "$cache" --repo "$repo" --out "$OUT/inc-$n")
+	git -C "$repo" checkout -q -- "$changed"
+	rm -rf "$cache" "$OUT/inc-$n"
+	incremental+=("| $n | $ws s · $(kib2mib "$wk") MiB | $ks s · $(kib2mib "$kk") MiB | $is s · $(kib2mib "$ik") MiB |")
+
 	floors=$(awk -v a="$cs" -v b="$ps" 'BEGIN { printf "%.2f", a + b }')
 	ratio=$(awk -v r="$rs" -v f="$floors" 'BEGIN { printf "%.2f", r / f }')
 	whole+=("| $n | $files | $rs s · $(kib2mib "$rk") MiB | $cs s · $(kib2mib "$ck") MiB | $ps s | $floors s | **$ratio** | $vs s · $(kib2mib "$vk") MiB |")
@@ -122,8 +143,8 @@ Output file system: $(df -T "$OUT" 2>/dev/null | awk 'NR == 2 { print $2 " (" $1
 Go benchmarks (one process per cell; time per operation, allocations, bytes
 allocated, peak RSS of the process):
 
-| clusters | files | Load | Compile | Write, fresh | Write, up to date | End to end (git revision → written tree) |
-|---:|---:|---|---|---|---|---|
+| clusters | files | Load | Compile | Write, fresh | Write, up to date | End to end (git revision → written tree) | Compile, one cluster changed, warm cache |
+|---:|---:|---|---|---|---|---|---|
 EOF
 printf '%s\n' "${stages[@]}"
 cat <<EOF
@@ -134,3 +155,13 @@ Whole processes on the same fleet (wall time, peak RSS):
 |---:|---:|---|---|---|---|---:|---|
 EOF
 printf '%s\n' "${whole[@]}"
+cat <<EOF
+
+One cluster changed, warm render cache, output folder rendered before the
+change (wall time, peak RSS): render again with nothing changed, check the
+changed working tree against the folder, render it.
+
+| clusters | fleetc render, nothing changed | fleetc check, one cluster changed | fleetc render, one cluster changed |
+|---:|---|---|---|
+EOF
+printf '%s\n' "${incremental[@]}"
