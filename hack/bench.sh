@@ -120,7 +120,7 @@ for n in $SIZES; do
 	rm -rf "$cache" "$OUT/inc-$n"
 	"$WORK/fleetc" render --quiet --cache-dir "$cache" --repo "$repo" --rev HEAD --out "$OUT/inc-$n" >/dev/null
 	read -r ws wk < <(measure_any "$WORK/fleetc" render --quiet --cache-dir "$cache" --repo "$repo" --rev HEAD --out "$OUT/inc-$n")
-	changed=$(git -C "$repo" ls-files 'clusters/*.cue' | head -n 1)
+	changed=$(git -C "$repo" ls-files 'clusters/*.cue' | sed -n 1p) # sed reads it all: no SIGPIPE under pipefail
 	decl=$(grep -o -m 1 '^clusters: "[^"]*"' "$repo/$changed")
 	printf '\n%s: labels: "bench-change": "1"\n' "$decl" >>"$repo/$changed"
 	read -r ks kk < <(measure_any "$WORK/fleetc" check --quiet --cache-dir "$cache" --repo "$repo" --out "$OUT/inc-$n")
