@@ -21,7 +21,7 @@ import (
 const defaultMemoryLimit = 1800 << 20
 
 func main() {
-	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+	if os.Getenv("GOMEMLIMIT") == "" { // empty means unset, as for the runtime
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
