@@ -124,10 +124,11 @@ for n in $SIZES; do
 	decl=$(grep -o -m 1 '^clusters: "[^"]*"' "$repo/$changed")
 	printf '\n%s: labels: "bench-change": "1"\n' "$decl" >>"$repo/$changed"
 	read -r ks kk < <(measure_any "$WORK/fleetc" check --quiet --cache-dir "$cache" --repo "$repo" --out "$OUT/inc-$n")
+	read -r ds dk < <(measure_any "$WORK/fleetc" diff --quiet --cache-dir "$cache" --repo "$repo" HEAD)
 	read -r is ik < <(measure_any "$WORK/fleetc" render --quiet --cache-dir "$cache" --repo "$repo" --out "$OUT/inc-$n")
 	git -C "$repo" checkout -q -- "$changed"
 	rm -rf "$cache" "$OUT/inc-$n"
-	incremental+=("| $n | $ws s · $(kib2mib "$wk") MiB | $ks s · $(kib2mib "$kk") MiB | $is s · $(kib2mib "$ik") MiB |")
+	incremental+=("| $n | $ws s · $(kib2mib "$wk") MiB | $ks s · $(kib2mib "$kk") MiB | $ds s · $(kib2mib "$dk") MiB | $is s · $(kib2mib "$ik") MiB |")
 
 	floors=$(awk -v a="$cs" -v b="$ps" 'BEGIN { printf "%.2f", a + b }')
 	ratio=$(awk -v r="$rs" -v f="$floors" 'BEGIN { printf "%.2f", r / f }')
@@ -159,9 +160,9 @@ cat <<EOF
 
 One cluster changed, warm render cache, output folder rendered before the
 change (wall time, peak RSS): render again with nothing changed, check the
-changed working tree against the folder, render it.
+changed working tree against the folder, diff it against HEAD, render it.
 
-| clusters | fleetc render, nothing changed | fleetc check, one cluster changed | fleetc render, one cluster changed |
-|---:|---|---|---|
+| clusters | fleetc render, nothing changed | fleetc check, one cluster changed | fleetc diff HEAD, one cluster changed | fleetc render, one cluster changed |
+|---:|---|---|---|---|
 EOF
 printf '%s\n' "${incremental[@]}"

@@ -27,6 +27,33 @@ type compileOptions struct {
 	noCache  bool
 	quiet    bool
 	stderr   io.Writer // set by the command before compiling
+
+	// shared, when set (shareCache), is the cache every compile of this
+	// command uses, with entries shared in memory between them.
+	shared *rendercache.Dir
+}
+
+// shareCache makes the compiles of this command share one cache, and the
+// bytes of every entry they read (diff: base and head). Call it before
+// copying the options.
+func (o *compileOptions) shareCache() {
+	if root := o.cacheRoot(); root != "" {
+		o.shared = rendercache.OpenShared(root)
+	}
+}
+
+// cacheRoot is the cache folder, or "" with --no-cache (or no home).
+func (o *compileOptions) cacheRoot() string {
+	if o.noCache {
+		return ""
+	}
+	if o.cacheDir != "" {
+		return o.cacheDir
+	}
+	if r, err := rendercache.DefaultRoot(); err == nil {
+		return r
+	}
+	return ""
 }
 
 func (o *compileOptions) bindFlags(fs *pflag.FlagSet) {
@@ -43,18 +70,12 @@ func (o *compileOptions) compile(cfg *model.Config, seeds []string) (*tree.Tree,
 		stderr = io.Discard
 	}
 	opts := renderer.Options{Seeds: seeds}
-	var cache *rendercache.Dir
-	if !o.noCache {
-		root := o.cacheDir
-		if root == "" {
-			if r, err := rendercache.DefaultRoot(); err == nil {
-				root = r
-			}
-		}
-		if root != "" {
-			cache = rendercache.Open(root)
-			opts.Cache = cache
-		}
+	cache := o.shared
+	if root := o.cacheRoot(); cache == nil && root != "" {
+		cache = rendercache.Open(root)
+	}
+	if cache != nil {
+		opts.Cache = cache
 	}
 	p := newProgress(stderr, o.quiet)
 	opts.Progress = p.update

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -81,7 +82,21 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	if len(args) == 2 {
 		headRev = args[1]
 	}
-	base, baseLabel, err := renderRevision(&o.compile, o.repo, baseRev)
+	// Both revisions at once: loading a config is single-threaded CUE
+	// work, so the two loads take the time of one on two cores. Only the
+	// head shows progress.
+	var (
+		head, base           *tree.Tree
+		headLabel, baseLabel string
+		headErr, err         error
+		wg                   sync.WaitGroup
+	)
+	wg.Go(func() { head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev) })
+	o.compile.shareCache() // the two trees share the clusters they have in common
+	quietBase := o.compile
+	quietBase.quiet = true
+	base, baseLabel, err = renderRevision(&quietBase, o.repo, baseRev)
+	wg.Wait()
 	if err != nil {
 		var diags diag.List
 		if errors.As(err, &diags) {
@@ -92,9 +107,8 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 		}
 		return err
 	}
-	head, headLabel, err := renderRevision(&o.compile, o.repo, headRev)
-	if err != nil {
-		return err
+	if headErr != nil {
+		return headErr
 	}
 	r := diff.Compare(base, head)
 	r.Base, r.Head = baseLabel, headLabel

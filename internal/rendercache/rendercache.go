@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,11 @@ const header = "fleetc render cache v2\n"
 type Dir struct {
 	root                          string
 	hits, misses, puts, putErrors atomic.Int64
+
+	// shared, when set (OpenShared), holds the entries this Dir has read
+	// or written, by key, so that several compiles in one process share
+	// one copy of each.
+	shared *sync.Map
 }
 
 // DefaultRoot is ${XDG_CACHE_HOME:-~/.cache}/fleetc/render (os.UserCacheDir).
@@ -51,6 +57,13 @@ func DefaultRoot() (string, error) {
 
 // Open returns the cache in root; the folder is created on the first Put.
 func Open(root string) *Dir { return &Dir{root: root} }
+
+// OpenShared is Open for a process that compiles more than once (diff
+// compiles two revisions, mostly made of the same clusters): an entry
+// read or written once is handed out again from memory, the same bytes,
+// so that the two rendered trees share them instead of holding two
+// copies. The entries stay in memory as long as the Dir.
+func OpenShared(root string) *Dir { return &Dir{root: root, shared: new(sync.Map)} }
 
 // Stats are counts since Open.
 type Stats struct{ Hits, Misses, Puts, PutErrors int64 }
@@ -71,7 +84,18 @@ func (d *Dir) path(key string) string { return filepath.Join(d.root, key[:2], ke
 
 // Get returns the entry for key, if a sound one is stored.
 func (d *Dir) Get(key string) (renderer.Entry, bool) {
+	if d.shared != nil {
+		if e, ok := d.shared.Load(key); ok {
+			d.hits.Add(1)
+			return e.(renderer.Entry), true
+		}
+	}
 	e, ok := d.get(key)
+	if ok && d.shared != nil {
+		// Another compile may have read it meanwhile: keep one copy.
+		v, _ := d.shared.LoadOrStore(key, e)
+		e = v.(renderer.Entry)
+	}
 	if ok {
 		d.hits.Add(1)
 		// Mark it used, for Trim.
@@ -235,6 +259,9 @@ func encode(e renderer.Entry) []byte {
 func (d *Dir) Put(key string, e renderer.Entry) {
 	if !validKey(key) {
 		return
+	}
+	if d.shared != nil {
+		d.shared.Store(key, e)
 	}
 	if err := d.put(key, e); err != nil {
 		d.putErrors.Add(1)

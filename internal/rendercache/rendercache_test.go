@@ -143,3 +143,30 @@ func TestDecodeEveryPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestShared: a shared Dir hands out one copy of each entry, read or
+// written, to every compile of the process.
+func TestShared(t *testing.T) {
+	root := t.TempDir()
+	Open(root).Put(key, entry())
+	d := OpenShared(root)
+	a, ok1 := d.Get(key)
+	b, ok2 := d.Get(key)
+	if !ok1 || !ok2 || !reflect.DeepEqual(a, entry()) {
+		t.Fatalf("Get = %v %v %+v", ok1, ok2, a)
+	}
+	if &a.Files[0].Data[0] != &b.Files[0].Data[0] {
+		t.Error("two Gets of a shared Dir returned two copies")
+	}
+	other := strings.Repeat("e", 64)
+	d.Put(other, entry())
+	if err := os.Remove(d.path(other)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := d.Get(other); !ok {
+		t.Error("an entry Put to a shared Dir was not kept in memory")
+	}
+	if _, ok := Open(root).Get(other); ok {
+		t.Error("a plain Dir found an entry that is not on disk")
+	}
+}
