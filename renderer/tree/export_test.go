@@ -13,3 +13,7 @@ func WalkerTakes(v any) bool {
 	_, ok := transcodeValue(v, true)
 	return ok
 }
+
+// WalkerEnabled is false in builds where EncodeYAML always takes the JSON
+// path (GOEXPERIMENT=jsonv2).
+const WalkerEnabled = walkerEnabled

@@ -231,7 +231,7 @@ func checkWalker(t *testing.T, v any, walker bool) {
 		t.Fatalf("MarshalYAML:\n%s(%v)\nJSON path:\n%s(%v)", got, gerr, want, werr)
 	}
 	_, took := transcodeValue(v, true)
-	if took != walker {
+	if took != (walker && walkerEnabled) { // GOEXPERIMENT=jsonv2: always the JSON path
 		t.Fatalf("walker took it: %v, want %v (output:\n%s)", took, walker, got)
 	}
 }
@@ -270,7 +270,7 @@ func TestWalkerRandom(t *testing.T) {
 			t.Fatalf("EncodeYAML differs from the JSON path on %s\ngot:\n%s\nwant:\n%s(%v)", j, got, want, err)
 		}
 	}
-	if took < iterations/4 {
+	if took < iterations/4 && walkerEnabled {
 		t.Errorf("the walker took only %d of %d documents", took, iterations)
 	}
 }

@@ -270,6 +270,9 @@ func TestMarshalYAML(t *testing.T) {
 // TestAppendIndex compares the hand-written index encoding with
 // encoding/json's.
 func TestAppendIndex(t *testing.T) {
+	if !walkerEnabled {
+		t.Skip("GOEXPERIMENT=jsonv2: encoding/json, the reference here, writes invalid UTF-8 differently; the index keeps v1's bytes")
+	}
 	r := rand.New(rand.NewPCG(3, 4))
 	ref := func(idx *Index) []byte {
 		var buf bytes.Buffer
