@@ -67,56 +67,19 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	for _, s := range seeds {
 		jobs = append(jobs, cfg.ClustersOfSeed(s.Name)...)
 	}
-	// The control planes compile on every core; a merger adds each one
-	// to the tree as soon as it and those before it are done (in job
-	// order, so that the tree and any error are the same every run),
-	// while this goroutine builds the master's and the seeds' own
-	// folders into a tree of their own.
-	var (
-		results = make([]clusterResult, len(jobs))
-		ready   = make([]chan struct{}, len(jobs))
-		cerr    error
-		merr    error
-		done    = make(chan struct{})
-		merged  = make(chan struct{})
-	)
-	for i := range ready {
-		ready[i] = make(chan struct{})
-	}
-	go func() {
-		defer close(done)
-		cerr = compileClusters(cfg, ix, cat, jobs, opts, func(i int, r clusterResult) {
-			results[i] = r
-			close(ready[i])
-		})
-	}()
-	go func() {
-		defer close(merged)
-		for i := range jobs {
-			select {
-			case <-ready[i]:
-			case <-done: // a cluster failed: the rest never comes
-				select {
-				case <-ready[i]:
-				default:
-					return
-				}
-			}
-			if i == 0 {
-				t.Grow(len(jobs)*results[0].tree.Len() + 1024)
-			}
-			if merr = t.Merge(results[i].tree); merr != nil {
-				return
-			}
-			results[i].tree = nil // its files are t's now; the rest is garbage
-		}
-	}()
+	// The master's and the seeds' own folders are built into a tree of
+	// their own while the control planes compile.
 	shared := tree.New()
-	err = addShared(shared, cfg, ix, cat, seeds, opts.workers())
-	<-done
-	<-merged
-	if err != nil {
-		return nil, err
+	var sharedErr error
+	sharedDone := make(chan struct{})
+	go func() {
+		defer close(sharedDone)
+		sharedErr = addShared(shared, cfg, ix, cat, seeds, opts.workers())
+	}()
+	results, cerr, merr := compileInto(t, cfg, ix, cat, jobs, opts)
+	<-sharedDone
+	if sharedErr != nil {
+		return nil, sharedErr
 	}
 	if cerr != nil {
 		return nil, cerr
@@ -134,6 +97,48 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 		return nil, err
 	}
 	return t, nil
+}
+
+// compileInto compiles the clusters on every core and merges each one into
+// t as soon as it and those before it are done: in job order, so that the
+// tree and any error are the same every run. It returns the results (their
+// trees merged and dropped), the first cluster's error (cerr) and the
+// first merge error (merr).
+func compileInto(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, jobs []*model.Cluster, opts Options) (results []clusterResult, cerr, merr error) {
+	results = make([]clusterResult, len(jobs))
+	ready := make([]chan struct{}, len(jobs))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cerr = compileClusters(cfg, ix, cat, jobs, opts, func(i int, r clusterResult) {
+			results[i] = r
+			close(ready[i])
+		})
+	}()
+	for i := range jobs {
+		select {
+		case <-ready[i]:
+		case <-done: // a cluster failed: the rest may never come
+			select {
+			case <-ready[i]:
+			default:
+				return results, cerr, nil
+			}
+		}
+		if i == 0 {
+			t.Grow(len(jobs)*results[0].tree.Len() + 1024)
+		}
+		if err := t.Merge(results[i].tree); err != nil {
+			<-done
+			return results, cerr, err
+		}
+		results[i].tree = nil // its files are t's now
+	}
+	<-done
+	return results, cerr, nil
 }
 
 // workers is Workers, or GOMAXPROCS when 0.
