@@ -29,6 +29,9 @@ type Tree struct {
 	// sums holds the sha256 of the files whose digest is known already
 	// (AddSum, Sum): WithIndex hashes only the others.
 	sums map[string][32]byte
+	// grow is the size Grow was given: the sums map, made on the first
+	// known sum, starts at that size.
+	grow int
 	// sorted caches the sorted file paths; nil when stale.
 	sorted []string
 	// sealed is set by WithIndex: the index covers every file, so no
@@ -84,7 +87,7 @@ func (t *Tree) AddSum(path string, data []byte, sum [32]byte) error {
 
 func (t *Tree) setSum(p string, sum [32]byte) {
 	if t.sums == nil {
-		t.sums = make(map[string][32]byte)
+		t.sums = make(map[string][32]byte, t.grow)
 	}
 	t.sums[p] = sum
 }
@@ -142,6 +145,7 @@ func (t *Tree) Grow(n int) {
 	if n <= len(t.files) {
 		return
 	}
+	t.grow = n
 	files := make(map[string][]byte, n)
 	for p, b := range t.files {
 		files[p] = b
