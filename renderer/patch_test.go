@@ -122,6 +122,18 @@ clusters: "shop-prod": patches: [{
 }]
 `,
 		want: `patches.cue:3:34: patch of Deployment apiserver: cluster shop-prod:`,
+	}, {
+		// kustomize is given only the objects a patch selects; a rename
+		// onto another object of the cluster must still be refused.
+		name: "renames onto another object",
+		file: `package fleet
+
+clusters: "shop-prod": patches: [{
+	target: {kind: "Deployment", name: "apiserver"}
+	patch: "[{\"op\": \"replace\", \"path\": \"/metadata/name\", \"value\": \"scheduler\"}]"
+}]
+`,
+		want: `patches.cue:3:34: patch of Deployment apiserver: cluster shop-prod: the patched Deployment scheduler has the same name as another Deployment of the cluster`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := compileFiles(withFile(t, "patches.cue", tc.file))

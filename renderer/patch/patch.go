@@ -79,14 +79,45 @@ func Apply(objs []object.Object, patches []Patch) ([]object.Object, []bool, []Pr
 			continue
 		}
 		matched[i] = true
-		out, err := applyOne(objs, p)
+		// Only the objects the patch selects go through kustomize (its
+		// cost grows with every object it is given); a patched object
+		// that now has the kind, namespace and name of one it was not
+		// given is refused here, as kustomize refuses two such objects.
+		var selected, others []object.Object
+		for _, o := range objs {
+			if p.Matches(o) {
+				selected = append(selected, o)
+			} else {
+				others = append(others, o)
+			}
+		}
+		out, err := applyOne(selected, p)
+		if err == nil {
+			err = clash(out, others)
+		}
 		if err != nil {
 			problems = append(problems, Problem{Patch: p, Msg: err.Error()})
 			continue
 		}
-		objs = out
+		objs = append(others, out...)
 	}
 	return objs, matched, problems
+}
+
+// clash reports a patched object with the same kind, namespace and name
+// as one of the others.
+func clash(patched, others []object.Object) error {
+	type id struct{ kind, namespace, name string }
+	ids := make(map[id]bool, len(others))
+	for _, o := range others {
+		ids[id{object.Kind(o), o.GetNamespace(), o.GetName()}] = true
+	}
+	for _, o := range patched {
+		if ids[id{object.Kind(o), o.GetNamespace(), o.GetName()}] {
+			return fmt.Errorf("the patched %s %s has the same name as another %s of the cluster", object.Kind(o), o.GetName(), object.Kind(o))
+		}
+	}
+	return nil
 }
 
 func applyOne(objs []object.Object, p Patch) ([]object.Object, error) {
