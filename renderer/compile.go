@@ -351,8 +351,8 @@ func clusterKeys(ix *model.Index, c *model.Cluster) []*model.SSHKey {
 // patches target: each patch runs all the objects it is given through
 // kustomize, which is most of a patched cluster's compile time, and a patch
 // selects by kind (and name), so the objects of other kinds come back
-// unchanged. Objects of a targeted kind all go, so that kustomize still
-// sees a rename that clashes with another object of that kind.
+// unchanged. Objects of a targeted kind all go, so that patch.Apply can
+// refuse a rename onto another object of that kind.
 func applyPatches(objs []object.Object, patches []patch.Patch) ([]object.Object, []bool, []patch.Problem) {
 	if len(patches) == 0 {
 		return patch.Apply(objs, patches)

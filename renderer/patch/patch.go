@@ -7,7 +7,9 @@
 // attributed to the patch that caused it; the patched objects are decoded
 // strictly into their Go types again, so a patch that breaks an object (a
 // misspelt field, a wrong type) is an error at the patch's CUE line, as is
-// a patch whose target matches no object.
+// a patch whose target matches no object. A run is given only the objects
+// its patch selects; a patched object that takes the kind, namespace and
+// name of another object is refused here, as kustomize would refuse it.
 package patch
 
 import (
