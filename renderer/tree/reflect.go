@@ -790,14 +790,10 @@ fields:
 		p.keyStack = append(p.keyStack, f.name)
 		p.nodeStack = append(p.nodeStack, n)
 	}
-	if !p.ok {
-		p.nodeStack, p.keyStack = p.nodeStack[:nodeMark], p.keyStack[:keyMark]
-		return jsonNode{}
-	}
-	if len(p.keyStack) == keyMark {
+	if p.ok && len(p.keyStack) == keyMark {
 		return jsonNode{kind: jObject}
 	}
-	return jsonNode{kind: jObject, flags: flags, keys: p.takeKeys(keyMark), vals: p.takeNodes(nodeMark)}
+	return p.endObject(nodeMark, keyMark, flags)
 }
 
 // arrayNode is encoding/json's arrayEncoder (a non-nil slice or an array).
@@ -815,12 +811,11 @@ func (w *walker) arrayNode(v reflect.Value, pl *typePlan) jsonNode {
 	for i := range n {
 		x := w.value(v.Index(i), pl.elem)
 		if !p.ok {
-			p.nodeStack = p.nodeStack[:mark]
-			return jsonNode{}
+			break
 		}
 		p.nodeStack = append(p.nodeStack, x)
 	}
-	return jsonNode{kind: jArray, vals: p.takeNodes(mark)}
+	return p.endArray(mark)
 }
 
 // mapNode is encoding/json's mapEncoder for string keys: entries sorted
@@ -863,11 +858,7 @@ func (w *walker) mapNode(v reflect.Value, pl *typePlan) jsonNode {
 	}
 	clear(pairs)
 	w.pairs = w.pairs[:mark]
-	if !p.ok {
-		p.nodeStack, p.keyStack = p.nodeStack[:nodeMark], p.keyStack[:keyMark]
-		return jsonNode{}
-	}
-	return jsonNode{kind: jObject, keys: p.takeKeys(keyMark), vals: p.takeNodes(nodeMark)}
+	return p.endObject(nodeMark, keyMark, 0)
 }
 
 // stringMap is mapNode for maps of strings (labels, annotations, data),
@@ -911,11 +902,7 @@ func (w *walker) stringMap(v reflect.Value) jsonNode {
 	}
 	clear(pairs)
 	w.sbuf = w.sbuf[:mark]
-	if !p.ok {
-		p.nodeStack, p.keyStack = p.nodeStack[:nodeMark], p.keyStack[:keyMark]
-		return jsonNode{}
-	}
-	return jsonNode{kind: jObject, flags: flags, keys: p.takeKeys(keyMark), vals: p.takeNodes(nodeMark)}
+	return p.endObject(nodeMark, keyMark, flags)
 }
 
 // marshalJSON is encoding/json's marshalerEncoder: the method's output,

@@ -117,6 +117,44 @@ func (p *jsonParser) release() {
 	p.nodes, p.keys, p.b = p.nodes[:0], p.keys[:0], nil
 }
 
+// endObject finishes an object whose keys and values were pushed since
+// the marks (by the parser or the walker): the node, or after a failure
+// nothing, with the stacks unwound.
+func (p *jsonParser) endObject(nodeMark, keyMark int, flags nodeFlags) jsonNode {
+	if !p.ok {
+		p.nodeStack, p.keyStack = p.nodeStack[:nodeMark], p.keyStack[:keyMark]
+		return jsonNode{}
+	}
+	return jsonNode{kind: jObject, flags: flags, keys: p.takeKeys(keyMark), vals: p.takeNodes(nodeMark)}
+}
+
+// endArray is endObject for an array's items.
+func (p *jsonParser) endArray(mark int) jsonNode {
+	if !p.ok {
+		p.nodeStack = p.nodeStack[:mark]
+		return jsonNode{}
+	}
+	return jsonNode{kind: jArray, vals: p.takeNodes(mark)}
+}
+
+// more consumes what follows a member or an item: true after a ',',
+// false after close; anything else fails the parse.
+func (p *jsonParser) more(close byte) bool {
+	p.space()
+	if p.pos < len(p.b) {
+		switch p.b[p.pos] {
+		case ',':
+			p.pos++
+			return true
+		case close:
+			p.pos++
+			return false
+		}
+	}
+	p.ok = false
+	return false
+}
+
 // takeNodes moves the top n nodes of the stack into the chunk.
 func (p *jsonParser) takeNodes(mark int) []jsonNode {
 	n := len(p.nodeStack) - mark
@@ -197,11 +235,10 @@ func (p *jsonParser) value() jsonNode {
 	switch c := p.b[p.pos]; {
 	case c == '{':
 		p.pos++
-		n := jsonNode{kind: jObject}
 		p.space()
 		if p.pos < len(p.b) && p.b[p.pos] == '}' {
 			p.pos++
-			return n
+			return jsonNode{kind: jObject}
 		}
 		nodeMark, keyMark := len(p.nodeStack), len(p.keyStack)
 		for p.ok {
@@ -219,52 +256,27 @@ func (p *jsonParser) value() jsonNode {
 			p.pos++
 			v := p.value()
 			p.nodeStack = append(p.nodeStack, v)
-			p.space()
-			if p.pos < len(p.b) && p.b[p.pos] == ',' {
-				p.pos++
-				continue
-			}
-			if p.pos < len(p.b) && p.b[p.pos] == '}' {
-				p.pos++
+			if !p.more('}') {
 				break
 			}
-			p.ok = false
 		}
-		if !p.ok {
-			p.nodeStack, p.keyStack = p.nodeStack[:nodeMark], p.keyStack[:keyMark]
-			return n
-		}
-		n.keys, n.vals = p.takeKeys(keyMark), p.takeNodes(nodeMark)
-		return n
+		return p.endObject(nodeMark, keyMark, 0)
 	case c == '[':
 		p.pos++
-		n := jsonNode{kind: jArray}
 		p.space()
 		if p.pos < len(p.b) && p.b[p.pos] == ']' {
 			p.pos++
-			return n
+			return jsonNode{kind: jArray}
 		}
 		mark := len(p.nodeStack)
 		for p.ok {
 			v := p.value()
 			p.nodeStack = append(p.nodeStack, v)
-			p.space()
-			if p.pos < len(p.b) && p.b[p.pos] == ',' {
-				p.pos++
-				continue
-			}
-			if p.pos < len(p.b) && p.b[p.pos] == ']' {
-				p.pos++
+			if !p.more(']') {
 				break
 			}
-			p.ok = false
 		}
-		if !p.ok {
-			p.nodeStack = p.nodeStack[:mark]
-			return n
-		}
-		n.vals = p.takeNodes(mark)
-		return n
+		return p.endArray(mark)
 	case c == '"':
 		return jsonNode{kind: jString, s: p.str()}
 	case c == 't':
