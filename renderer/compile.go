@@ -64,8 +64,10 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	t := tree.New()
 
 	var jobs []*model.Cluster
-	for _, s := range seeds {
-		jobs = append(jobs, cfg.ClustersOfSeed(s.Name)...)
+	bySeed := make([][]*model.Cluster, len(seeds))
+	for i, s := range seeds {
+		bySeed[i] = cfg.ClustersOfSeed(s.Name)
+		jobs = append(jobs, bySeed[i]...)
 	}
 	// The master's and the seeds' own folders are built into a tree of
 	// their own while the control planes compile.
@@ -74,7 +76,7 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	sharedDone := make(chan struct{})
 	go func() {
 		defer close(sharedDone)
-		sharedErr = addShared(shared, cfg, ix, cat, seeds, opts.workers())
+		sharedErr = addShared(shared, cfg, ix, cat, seeds, bySeed, opts.workers())
 	}()
 	results, cerr, merr := compileInto(t, cfg, ix, cat, jobs, opts)
 	<-sharedDone
@@ -151,17 +153,17 @@ func (o Options) workers() int {
 
 // addShared adds what is not a cluster's control plane: the master's
 // folder, and per seed its Flux objects, its kustomization and the
-// user-cluster folders of its clusters. The objects are built here and
+// user-cluster folders of its clusters (bySeed[i]: those of seeds[i]). The objects are built here and
 // encoded on every core (the master's folder alone holds an object per
 // user, project, key and seed of the fleet).
-func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed, workers int) error {
+func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed, bySeed [][]*model.Cluster, workers int) error {
 	masterObjs, err := master.Objects(master.Input{Config: cfg, Images: cat.Images(cat.Default(), cfg.Master.Registry)})
 	if err != nil {
 		return fmt.Errorf("master: %w", err)
 	}
 	folders := []folder{{dir: MasterDir, objs: masterObjs}}
-	for _, s := range seeds {
-		clusters := cfg.ClustersOfSeed(s.Name)
+	for i, s := range seeds {
+		clusters := bySeed[i]
 		fluxObjs, err := flux.Objects(flux.Input{Master: &cfg.Master, Seed: s, Clusters: clusters})
 		if err != nil {
 			return fmt.Errorf("seed %s: flux: %w", s.Name, err)
