@@ -153,9 +153,9 @@ func (o Options) workers() int {
 
 // addShared adds what is not a cluster's control plane: the master's
 // folder, and per seed its Flux objects, its kustomization and the
-// user-cluster folders of its clusters (bySeed[i]: those of seeds[i]). The objects are built here and
-// encoded on every core (the master's folder alone holds an object per
-// user, project, key and seed of the fleet).
+// user-cluster folders of its clusters (bySeed[i]: those of seeds[i]).
+// The objects are built here and encoded on every core (the master's
+// folder alone holds an object per user, project, key and seed).
 func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed, bySeed [][]*model.Cluster, workers int) error {
 	masterObjs, err := master.Objects(master.Input{Config: cfg, Images: cat.Images(cat.Default(), cfg.Master.Registry)})
 	if err != nil {
