@@ -5,7 +5,11 @@
 #
 # The binaries go into a cache directory keyed by the version set:
 #
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/fleetc/k8sbin-k<kas>-e<etcd>-sc<src>-kc<kus>
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/fleetc/k8sbin-k<kas>-e<etcd>-sc<src>-kc<kus>-<digest>
+#
+# where <digest> is the first 12 hex digits of the sha256 of this script and
+# of every wrapper module file (go.mod, go.sum, tools.go): anything that can
+# change the binaries changes the key.
 #
 # They are built only when that directory is missing. A build writes into a
 # temporary sibling directory and renames it into place at the very end, so an
@@ -26,9 +30,10 @@ KUSCTL_VERSION=v1.9.6
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="${root}/test/e2e/tools"
 cache="${XDG_CACHE_HOME:-${HOME}/.cache}/fleetc"
-key="k8sbin-k${KAS_VERSION#v}-e${ETCD_VERSION#v}-sc${SRCCTL_VERSION#v}-kc${KUSCTL_VERSION#v}"
+digest="$(cd "${root}" && cat hack/e2e-tools.sh test/e2e/tools/*/go.mod test/e2e/tools/*/go.sum test/e2e/tools/*/tools.go | sha256sum | cut -c1-12)"
+key="k8sbin-k${KAS_VERSION#v}-e${ETCD_VERSION#v}-sc${SRCCTL_VERSION#v}-kc${KUSCTL_VERSION#v}-${digest}"
 dest="${cache}/${key}"
-bins=(kube-apiserver etcd source-controller kustomize-controller)
+bins=(kube-apiserver kube-controller-manager kube-scheduler etcd source-controller kustomize-controller)
 
 log() { printf 'e2e-tools: %s\n' "$*" >&2; }
 
@@ -73,8 +78,10 @@ total=${SECONDS}
 # two cores building them in parallel does not help.
 kminor="${KAS_VERSION#v1.}"
 kminor="${kminor%%.*}"
-build kube-apiserver kas k8s.io/kubernetes/cmd/kube-apiserver \
-	"-X k8s.io/component-base/version.gitVersion=${KAS_VERSION} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${kminor}"
+kver="-X k8s.io/component-base/version.gitVersion=${KAS_VERSION} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${kminor}"
+build kube-apiserver kas k8s.io/kubernetes/cmd/kube-apiserver "${kver}"
+build kube-controller-manager kas k8s.io/kubernetes/cmd/kube-controller-manager "${kver}"
+build kube-scheduler kas k8s.io/kubernetes/cmd/kube-scheduler "${kver}"
 build etcd etcd go.etcd.io/etcd/server/v3 ""
 build source-controller srcctl github.com/fluxcd/source-controller ""
 build kustomize-controller kusctl github.com/fluxcd/kustomize-controller ""
@@ -82,6 +89,10 @@ build kustomize-controller kusctl github.com/fluxcd/kustomize-controller ""
 # Smoke checks before trusting the build.
 "${tmp}/kube-apiserver" --version | grep -qF "Kubernetes ${KAS_VERSION}" ||
 	{ log "kube-apiserver --version does not say ${KAS_VERSION}"; exit 1; }
+for b in kube-controller-manager kube-scheduler; do
+	"${tmp}/${b}" --version | grep -qF "Kubernetes ${KAS_VERSION}" ||
+		{ log "${b} --version does not say ${KAS_VERSION}"; exit 1; }
+done
 "${tmp}/etcd" --version | grep -qF "etcd Version: ${ETCD_VERSION#v}" ||
 	{ log "etcd --version does not say ${ETCD_VERSION#v}"; exit 1; }
 
