@@ -31,8 +31,9 @@ golden: ## rewrite golden files (review the diff, then commit)
 e2e-tools: ## build etcd, kube-apiserver and the Flux controllers into the cache (once)
 	bash hack/e2e-tools.sh
 
-e2e: ## apply the rendered example to a real kube-apiserver and sync it with real Flux
-	bin=$$(bash hack/e2e-tools.sh) && cd test/e2e && FLEETC_E2E_BIN="$$bin" $(GO) test -count=1 -timeout 20m ./...
+e2e: ## apply the rendered example to a real kube-apiserver, sync it with real Flux, boot its control planes
+	bash hack/e2e-deps.sh
+	bin=$$(bash hack/e2e-tools.sh) && cd test/e2e && FLEETC_E2E_BIN="$$bin" $(GO) test -count=1 -timeout 40m ./...
 
 bench: ## benchmarks on generated fleets of 100, 1,000 and 10,000 clusters (SIZES, BENCH_OUT: see hack/bench.sh)
 	bash hack/bench.sh

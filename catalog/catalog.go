@@ -54,6 +54,9 @@ type Images struct {
 	KubermaticAPI, KubermaticControllerManager, KubermaticDashboard string
 	// MachineController is the seed-side machine-controller (and its webhook).
 	MachineController string
+	// Kubectl is an image with a POSIX shell and kubectl: the
+	// kubeconfig-writer that gives Flux its kubeconfig of a customer cluster.
+	Kubectl string
 }
 
 // file is the on-disk layout of catalog.yaml; see the comment at its top.
@@ -72,6 +75,7 @@ type coreFile struct {
 
 type imagesFile struct {
 	HTTPProber                  string `json:"httpProber"`
+	Kubectl                     string `json:"kubectl"`
 	Prometheus                  string `json:"prometheus"`
 	OpenVPN                     string `json:"openVPN"`
 	DNSResolver                 string `json:"dnsResolver"`
@@ -148,6 +152,7 @@ func build(f *file) (*Catalog, error) {
 		{"images.dnsResolver", f.Images.DNSResolver},
 		{"images.envoy", f.Images.Envoy},
 		{"images.machineController", f.Images.MachineController},
+		{"images.kubectl", f.Images.Kubectl},
 		{"images.kubermaticAPI", f.Images.KubermaticAPI},
 		{"images.kubermaticControllerManager", f.Images.KubermaticControllerManager},
 		{"images.kubermaticDashboard", f.Images.KubermaticDashboard},
@@ -310,6 +315,7 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		KubermaticControllerManager: rw(g.KubermaticControllerManager),
 		KubermaticDashboard:         rw(g.KubermaticDashboard),
 		MachineController:           rw(g.MachineController),
+		Kubectl:                     rw(g.Kubectl),
 	}
 }
 

@@ -170,9 +170,9 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 		}
 		folders = append(folders, folder{dir: path.Join(SeedDir(s.Name), "flux"), objs: fluxObjs})
 		for _, c := range clusters {
-			if objs := usercluster.Objects(&cfg.Master, ix.Projects[c.Project]); len(objs) > 0 {
-				folders = append(folders, folder{dir: UserClusterDir(s.Name, c.Name), objs: objs})
-			}
+			objs := append(usercluster.Objects(&cfg.Master, ix.Projects[c.Project]), usercluster.NodeBootstrap()...)
+			object.Sort(objs)
+			folders = append(folders, folder{dir: UserClusterDir(s.Name, c.Name), objs: objs})
 		}
 	}
 	if err := addFolders(t, folders, workers); err != nil {

@@ -233,6 +233,11 @@ func Objects(in Input) ([]object.Object, error) {
 	}
 	add(apiObjs...)
 	add(b.controllerManager(), b.scheduler())
+	kw, err := b.kubeconfigWriter()
+	if err != nil {
+		return nil, err
+	}
+	add(kw...)
 	if cm := b.sshKeys(); cm != nil {
 		add(cm)
 	}

@@ -61,9 +61,48 @@ func UserClusterPath(g model.GitOps, seed, cluster string) string {
 // usercluster folder to the customer cluster.
 func UserClusterName(cluster string) string { return "usercluster-" + cluster }
 
-// UserClusterKubeconfig names the Secret (in flux-system, key "value") that
-// holds the customer cluster's admin kubeconfig, made on the seed.
-func UserClusterKubeconfig(cluster string) string { return "usercluster-" + cluster + "-kubeconfig" }
+// UserClusterKubeconfig names the Secret (key "value", in the cluster's
+// namespace on the seed) that holds the customer cluster's admin
+// kubeconfig. The cluster's kubeconfig-writer (package controlplane) makes
+// it from what cert-manager issued, and keeps it current.
+const UserClusterKubeconfig = "usercluster-kubeconfig"
+
+// UserCluster is the Flux Kustomization that applies a cluster's
+// usercluster folder inside the customer cluster. It lives in the
+// cluster's own namespace on the seed (rendered into the cluster's folder),
+// beside the kubeconfig Secret it uses, so nothing of one cluster is
+// written into flux-system; its source is the seed's GitRepository in
+// flux-system (a cross-namespace reference, which Flux allows unless its
+// controllers run with --no-cross-namespace-refs). It has no dependsOn: it
+// retries until the kubeconfig Secret exists and the apiserver answers.
+func UserCluster(m *model.Master, seed string, c *model.Cluster) (*kustomizev1.Kustomization, error) {
+	interval, err := parseInterval(m.GitOps.Interval)
+	if err != nil {
+		return nil, fmt.Errorf("flux: master.gitops.interval: %w", err)
+	}
+	om := objectMeta(UserClusterName(c.Name))
+	om.Namespace = c.Namespace()
+	return &kustomizev1.Kustomization{
+		TypeMeta:   metav1.TypeMeta{APIVersion: kustomizev1.GroupVersion.String(), Kind: kustomizev1.KustomizationKind},
+		ObjectMeta: om,
+		Spec: kustomizev1.KustomizationSpec{
+			SourceRef: kustomizev1.CrossNamespaceSourceReference{
+				Kind:      sourcev1.GitRepositoryKind,
+				Name:      SourceName,
+				Namespace: Namespace,
+			},
+			KubeConfig: &meta.KubeConfigReference{
+				SecretRef: &meta.SecretKeyReference{Name: UserClusterKubeconfig, Key: "value"},
+			},
+			Path:          UserClusterPath(m.GitOps, seed, c.Name),
+			Interval:      metav1.Duration{Duration: interval},
+			RetryInterval: &metav1.Duration{Duration: RetryInterval},
+			Timeout:       &metav1.Duration{Duration: Timeout},
+			Prune:         true,
+			Suspend:       c.Paused,
+		},
+	}, nil
+}
 
 // Objects renders the GitRepository and one Kustomization per cluster for a
 // seed's flux/ folder, sorted with object.Sort.
@@ -129,30 +168,6 @@ func Objects(in Input) ([]object.Object, error) {
 				Suspend:       c.Paused,
 			},
 		})
-		if in.Master.OIDC != nil {
-			// The project members' RBAC inside the customer cluster
-			// (package usercluster), once its control plane is ready.
-			objs = append(objs, &kustomizev1.Kustomization{
-				TypeMeta:   metav1.TypeMeta{APIVersion: kustomizev1.GroupVersion.String(), Kind: kustomizev1.KustomizationKind},
-				ObjectMeta: objectMeta(UserClusterName(c.Name)),
-				Spec: kustomizev1.KustomizationSpec{
-					DependsOn: []kustomizev1.DependencyReference{{Name: KustomizationName(c.Name)}},
-					SourceRef: kustomizev1.CrossNamespaceSourceReference{
-						Kind: sourcev1.GitRepositoryKind,
-						Name: SourceName,
-					},
-					KubeConfig: &meta.KubeConfigReference{
-						SecretRef: &meta.SecretKeyReference{Name: UserClusterKubeconfig(c.Name), Key: "value"},
-					},
-					Path:          UserClusterPath(g, in.Seed.Name, c.Name),
-					Interval:      metav1.Duration{Duration: interval},
-					RetryInterval: &metav1.Duration{Duration: RetryInterval},
-					Timeout:       &metav1.Duration{Duration: Timeout},
-					Prune:         true,
-					Suspend:       c.Paused,
-				},
-			})
-		}
 	}
 	object.Sort(objs)
 	return objs, nil
