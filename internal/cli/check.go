@@ -24,6 +24,7 @@ import (
 type checkOptions struct {
 	compile     compileOptions
 	source      sourceOptions
+	upgrade     upgradeOptions
 	out         string
 	branch      string
 	path        string
@@ -68,6 +69,8 @@ same pull request as the config: fleetc only reads *.cue files as input.`,
 		},
 	}
 	o.source.bindFlags(cmd.Flags())
+	o.upgrade.bindBase(cmd.Flags())
+	o.upgrade.bindAllow(cmd.Flags())
 	cmd.Flags().StringVar(&o.out, "out", "", "folder of the rendered tree to check")
 	cmd.Flags().StringVar(&o.branch, "branch", "", "check the tree published on this branch instead of --out (--rev then defaults to HEAD)")
 	cmd.Flags().StringVar(&o.path, "path", "", "with --branch: the folder on the branch (default: the config's master.gitops.path)")
@@ -110,7 +113,14 @@ func (o *checkOptions) run(w io.Writer) error {
 	if o.branch != "" && o.source.rev == "" {
 		o.source.rev = "HEAD"
 	}
-	cfg, snap, err := o.source.load()
+	if err := o.upgrade.validate(); err != nil {
+		return err
+	}
+	rule, err := o.upgrade.rule(o.source.repo)
+	if err != nil {
+		return err
+	}
+	cfg, snap, err := o.source.load(rules(rule)...)
 	if err != nil {
 		return err
 	}

@@ -1,18 +1,19 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer"
-	"github.com/fleetc/fleetc/renderer/diag"
 	"github.com/fleetc/fleetc/renderer/diff"
+	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
 	"github.com/fleetc/fleetc/renderer/tree"
 )
@@ -22,6 +23,8 @@ type diffOptions struct {
 	repo        string
 	format      string
 	exitCode    bool
+	failOn      []string
+	upgrade     upgradeOptions
 	annotations annotationOptions
 }
 
@@ -59,6 +62,9 @@ revision does not render or the command line is wrong.`,
 			if err := o.annotations.validate(); err != nil {
 				return err
 			}
+			if err := o.upgrade.validate(); err != nil {
+				return err
+			}
 			o.compile.stderr = cmd.ErrOrStderr()
 			err := o.run(cmd.OutOrStdout(), args)
 			return o.annotations.wrap(err, cmd.OutOrStdout(), o.repo)
@@ -67,6 +73,8 @@ revision does not render or the command line is wrong.`,
 	cmd.Flags().StringVar(&o.repo, "repo", ".", "the config repo (a git repository)")
 	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&o.exitCode, "exit-code", false, "exit with status 1 when there are differences")
+	cmd.Flags().StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 1 when a warning of these kinds is present (comma-separated; \"all\" for every kind): "+strings.Join(diff.WarningKinds(), ", "))
+	o.upgrade.bindAllow(cmd.Flags())
 	o.annotations.bindFlags(cmd.Flags())
 	o.compile.bindFlags(cmd.Flags())
 	return cmd
@@ -78,34 +86,38 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	default:
 		return &usageError{fmt.Errorf("--format %q: want text, markdown or json", o.format)}
 	}
+	failOn, err := failKinds(o.failOn)
+	if err != nil {
+		return err
+	}
 	baseRev, headRev := args[0], ""
 	if len(args) == 2 {
 		headRev = args[1]
 	}
 	// Both revisions at once: loading a config is single-threaded CUE
 	// work, so the two loads take the time of one on two cores. Only the
-	// head shows progress.
+	// head shows progress. The head waits for the base's config (not its
+	// render) to check the upgrade rules against it.
 	var (
 		head, base           *tree.Tree
 		headLabel, baseLabel string
-		headErr, err         error
+		headErr              error
 		wg                   sync.WaitGroup
+		baseCfg              *model.Config
+		baseLoaded           = make(chan struct{})
 	)
-	wg.Go(func() { head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev) })
+	rule := o.upgrade.against(func() *model.Config { <-baseLoaded; return baseCfg })
+	wg.Go(func() { head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev, rule, nil) })
 	o.compile.shareCache() // the two trees share the clusters they have in common
 	quietBase := o.compile
 	quietBase.quiet = true
-	base, baseLabel, err = renderRevision(&quietBase, o.repo, baseRev)
+	var once sync.Once
+	loaded := func(cfg *model.Config) { once.Do(func() { baseCfg = cfg; close(baseLoaded) }) }
+	base, baseLabel, err = renderRevision(&quietBase, o.repo, baseRev, nil, loaded)
+	loaded(nil) // the base failed before it loaded: the head checks nothing
 	wg.Wait()
 	if err != nil {
-		var diags diag.List
-		if errors.As(err, &diags) {
-			// The problems are in the base revision, not in the files the
-			// user is looking at: say so rather than point at them.
-			return &exitError{code: ExitBadInput, msg: fmt.Sprintf("base %s does not validate (%d problems; see fleetc validate --rev %s):\n%s",
-				baseRev, len(diags), shellQuote(baseRev), diags.Error())}
-		}
-		return err
+		return baseError(baseRev, err)
 	}
 	if headErr != nil {
 		return headErr
@@ -128,22 +140,70 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := gate(r, failOn); err != nil {
+		return err
+	}
 	if o.exitCode && !r.Empty() {
 		return &exitError{code: ExitDifferences}
 	}
 	return nil
 }
 
+// failKinds checks the kinds given to --fail-on ("all": every kind).
+func failKinds(kinds []string) ([]string, error) {
+	all := diff.WarningKinds()
+	var out []string
+	for _, k := range kinds {
+		switch {
+		case k == "all":
+			out = append(out, all...)
+		case slices.Contains(all, k):
+			out = append(out, k)
+		default:
+			return nil, &usageError{fmt.Errorf("--fail-on %q: not a warning kind (want all, or some of: %s)", k, strings.Join(all, ", "))}
+		}
+	}
+	return out, nil
+}
+
+// gate is exit status 1 when r holds a warning of one of the kinds.
+func gate(r *diff.Result, kinds []string) error {
+	counts := map[string]int{}
+	n := 0
+	for _, w := range r.Warnings {
+		if slices.Contains(kinds, w.Code) {
+			counts[w.Code]++
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	var parts []string
+	for _, k := range diff.WarningKinds() {
+		if counts[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+		}
+	}
+	return &exitError{code: ExitDifferences, msg: fmt.Sprintf("%d warning%s that --fail-on stops at (%s); review them, then acknowledge as the workflow says (docs/day2.md \"The gate\")",
+		n, plural(n), strings.Join(parts, ", "))}
+}
+
 // renderRevision renders the config at rev ("" for the working tree) in
 // memory, and returns it with a label for display.
-func renderRevision(co *compileOptions, repo, rev string) (*tree.Tree, string, error) {
+// rule, when set, is checked on the config; loaded, when set, is given
+// the config as soon as it validates.
+func renderRevision(co *compileOptions, repo, rev string, rule renderer.Rule, loaded func(*model.Config)) (*tree.Tree, string, error) {
 	snap, err := source.Read(repo, rev)
 	if err != nil {
 		return nil, "", err
 	}
-	cfg, err := renderer.Load(snap.Files, catalog.Default())
+	cfg, err := renderer.LoadChecked(snap.Files, catalog.Default(), rules(rule)...)
 	if err != nil {
 		return nil, "", err
+	}
+	if loaded != nil {
+		loaded(cfg)
 	}
 	t, err := co.compile(cfg, nil)
 	if err != nil {

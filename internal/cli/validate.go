@@ -8,6 +8,7 @@ import (
 
 type validateOptions struct {
 	source      sourceOptions
+	upgrade     upgradeOptions
 	annotations annotationOptions
 }
 
@@ -20,12 +21,22 @@ func newValidateCmd() *cobra.Command {
   fleetc validate --repo ./fleet-config
 
   # what a commit holds, read from git objects without a checkout
-  fleetc validate --repo ./fleet-config --rev origin/main`,
+  fleetc validate --repo ./fleet-config --rev origin/main
+
+  # and the upgrade rules, against the pull request's base
+  fleetc validate --base origin/main`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.annotations.validate(); err != nil {
 				return err
 			}
-			cfg, _, err := o.source.load()
+			if err := o.upgrade.validate(); err != nil {
+				return err
+			}
+			rule, err := o.upgrade.rule(o.source.repo)
+			if err != nil {
+				return err
+			}
+			cfg, _, err := o.source.load(rules(rule)...)
 			if err != nil {
 				return o.annotations.wrap(err, cmd.OutOrStdout(), o.source.repo)
 			}
@@ -35,6 +46,8 @@ func newValidateCmd() *cobra.Command {
 		},
 	}
 	o.source.bindFlags(cmd.Flags())
+	o.upgrade.bindBase(cmd.Flags())
+	o.upgrade.bindAllow(cmd.Flags())
 	o.annotations.bindFlags(cmd.Flags())
 	return cmd
 }

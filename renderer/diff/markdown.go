@@ -157,6 +157,16 @@ func header(r *Result, wgs []*warnGroup, lvl int) string {
 	for _, k := range s.Kinds {
 		m.printf("| %s | %d | %d | %d |\n", strings.ReplaceAll(k.Kind, "|", `\|`), k.Added, k.Removed, k.Changed)
 	}
+	if len(s.Versions) > 0 {
+		m.printf("\n| Cluster | Seed | From | To |\n|:--|:--|:--|:--|\n")
+		for i, v := range s.Versions {
+			if lvl >= levelShortLists && i == listLimit {
+				m.printf("| … and %d more | | | |\n", len(s.Versions)-listLimit)
+				break
+			}
+			m.printf("| %s | %s | %s | %s |\n", code(v.Cluster), code(v.Seed), code(v.From), code(v.To))
+		}
+	}
 	if len(wgs) > 0 {
 		m.printf("\n#### ⚠️ Warnings (%d)\n\n", len(r.Warnings))
 		for i, g := range wgs {
