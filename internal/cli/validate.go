@@ -8,6 +8,7 @@ import (
 
 type validateOptions struct {
 	source      sourceOptions
+	compile     compileOptions
 	upgrade     upgradeOptions
 	annotations annotationOptions
 }
@@ -37,6 +38,13 @@ func newValidateCmd() *cobra.Command {
 				return err
 			}
 			cfg, _, err := o.source.load(rules(rule)...)
+			if err == nil {
+				// What only the compile can find (a patch that matches
+				// nothing or breaks an object) is found here too, at the
+				// patch: the render is made in memory and dropped.
+				o.compile.stderr = cmd.ErrOrStderr()
+				_, err = o.compile.compile(cfg, nil)
+			}
 			if err != nil {
 				return o.annotations.wrap(err, cmd.OutOrStdout(), o.source.repo)
 			}
@@ -49,5 +57,6 @@ func newValidateCmd() *cobra.Command {
 	o.upgrade.bindBase(cmd.Flags())
 	o.upgrade.bindAllow(cmd.Flags())
 	o.annotations.bindFlags(cmd.Flags())
+	o.compile.bindFlags(cmd.Flags())
 	return cmd
 }
