@@ -24,6 +24,8 @@ type diffOptions struct {
 	format      string
 	exitCode    bool
 	failOn      []string
+	trees       bool
+	tree        string
 	upgrade     upgradeOptions
 	annotations annotationOptions
 }
@@ -40,15 +42,28 @@ changed; objects per kind), warnings about dangerous changes (a cluster
 namespace deleted, a cluster moved between seeds, etcd losing members, an
 immutable field changed, etcd or the kube-apiserver rolled), then the field
 changes grouped by seed and cluster. Clusters with identical changes are
-shown once.
+shown once. A table lists the clusters whose Kubernetes version changes
+(cluster, seed, from, to).
+
+The upgrade rules are checked against BASE, at the head's lines: a
+cluster's version moves up one minor at most and never down, its etcd
+member count and storage stay (--allow etcd-replicas after the manual
+procedure of docs/day2.md).
+
+With --tree DIR (BASE and HEAD are revisions) or --trees (BASE and HEAD are
+folders), diff compares committed rendered trees instead of rendering the
+configs, so that a pull request that upgrades fleetc itself shows every
+object the new version changes, with the same warnings.
 
 Formats: text (colours on a terminal, unless NO_COLOR is set), markdown (a
 pull-request comment of at most 65,536 characters, summary first, starting
 with the marker <!-- fleetc-diff -->), json (a stable schema, see the
 documentation of package renderer/diff).
 
-Exit status 0, or 1 with --exit-code when there are differences; 2 when a
-revision does not render or the command line is wrong.`,
+Exit status 0, or 1 with --exit-code when there are differences, or with
+--fail-on KIND,... when a warning of those kinds is present (the gate of the
+pull-request workflow); 2 when a revision does not render, breaks an upgrade
+rule, or the command line is wrong.`,
 		Example: `  # what does my branch change, compared with main?
   fleetc diff main
 
@@ -56,7 +71,14 @@ revision does not render or the command line is wrong.`,
   fleetc diff --format markdown origin/main HEAD
 
   # between two commits, as JSON
-  fleetc diff --format json HEAD~1 HEAD`,
+  fleetc diff --format json HEAD~1 HEAD
+
+  # the gate: fail on the dangerous kinds of warnings
+  fleetc diff --fail-on namespace-deleted,cluster-moved,etcd-scale-down origin/main HEAD
+
+  # what the committed render changes (a fleetc upgrade re-renders it)
+  fleetc diff --tree rendered origin/main HEAD
+  fleetc diff --trees ../main/rendered rendered`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.annotations.validate(); err != nil {
@@ -74,6 +96,8 @@ revision does not render or the command line is wrong.`,
 	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&o.exitCode, "exit-code", false, "exit with status 1 when there are differences")
 	cmd.Flags().StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 1 when a warning of these kinds is present (comma-separated; \"all\" for every kind): "+strings.Join(diff.WarningKinds(), ", "))
+	cmd.Flags().BoolVar(&o.trees, "trees", false, "compare two rendered trees: BASE and HEAD are folders (e.g. two checkouts of the rendered tree)")
+	cmd.Flags().StringVar(&o.tree, "tree", "", "compare the rendered tree committed in this folder of the repo at BASE and HEAD (HEAD absent: the folder in the working tree), not the configs")
 	o.upgrade.bindAllow(cmd.Flags())
 	o.annotations.bindFlags(cmd.Flags())
 	o.compile.bindFlags(cmd.Flags())
@@ -89,6 +113,16 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	failOn, err := failKinds(o.failOn)
 	if err != nil {
 		return err
+	}
+	if o.trees || o.tree != "" {
+		if o.trees && o.tree != "" {
+			return &usageError{fmt.Errorf("--trees and --tree exclude each other")}
+		}
+		r, err := o.compareTrees(args)
+		if err != nil {
+			return err
+		}
+		return o.print(w, r, args, failOn)
 	}
 	baseRev, headRev := args[0], ""
 	if len(args) == 2 {
@@ -124,6 +158,13 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	}
 	r := diff.Compare(base, head)
 	r.Base, r.Head = baseLabel, headLabel
+	return o.print(w, r, args, failOn)
+}
+
+// print writes r in the chosen format and applies --fail-on and
+// --exit-code.
+func (o *diffOptions) print(w io.Writer, r *diff.Result, args, failOn []string) error {
+	var err error
 	switch o.format {
 	case "json":
 		err = diff.WriteJSON(w, r)
@@ -131,6 +172,12 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 		cmdline := []string{"fleetc", "diff"}
 		if o.repo != "." {
 			cmdline = append(cmdline, "--repo", o.repo)
+		}
+		if o.trees {
+			cmdline = append(cmdline, "--trees")
+		}
+		if o.tree != "" {
+			cmdline = append(cmdline, "--tree", o.tree)
 		}
 		cmdline = append(cmdline, args...)
 		_, err = io.WriteString(w, diff.Markdown(r, diff.MarkdownOptions{Command: shellJoin(cmdline)}))
