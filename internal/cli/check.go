@@ -26,6 +26,7 @@ type checkOptions struct {
 	source      sourceOptions
 	upgrade     upgradeOptions
 	out         string
+	seeds       []string
 	branch      string
 	path        string
 	annotations annotationOptions
@@ -72,6 +73,7 @@ same pull request as the config: fleetc only reads *.cue files as input.`,
 	o.upgrade.bindBase(cmd.Flags())
 	o.upgrade.bindAllow(cmd.Flags())
 	cmd.Flags().StringVar(&o.out, "out", "", "folder of the rendered tree to check")
+	cmd.Flags().StringSliceVar(&o.seeds, "seed", nil, "check only master/ and this seed's folder (repeatable); the other seeds' folders are not looked at")
 	cmd.Flags().StringVar(&o.branch, "branch", "", "check the tree published on this branch instead of --out (--rev then defaults to HEAD)")
 	cmd.Flags().StringVar(&o.path, "path", "", "with --branch: the folder on the branch (default: the config's master.gitops.path)")
 	o.annotations.bindFlags(cmd.Flags())
@@ -124,7 +126,7 @@ func (o *checkOptions) run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t, err := o.compile.compile(cfg, nil)
+	t, err := o.compile.compile(cfg, o.seeds)
 	if err != nil {
 		return err
 	}
@@ -155,7 +157,11 @@ func (o *checkOptions) run(w io.Writer) error {
 		fix = []string{"fleetc", "render"}
 		fix = appendSourceFlags(fix, o.source)
 		fix = append(fix, "--out", o.out)
+		for _, s := range o.seeds {
+			fix = append(fix, "--seed", s)
+		}
 	}
+	st.drift = onlySeeds(st.drift, o.seeds)
 	what := "the working tree"
 	if snap.Commit != "" {
 		what = fmt.Sprintf("%s (%s)", o.source.rev, snap.Commit[:12])

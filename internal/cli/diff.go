@@ -25,6 +25,7 @@ type diffOptions struct {
 	exitCode    bool
 	failOn      []string
 	trees       bool
+	seeds       []string
 	tree        string
 	upgrade     upgradeOptions
 	annotations annotationOptions
@@ -98,6 +99,7 @@ rule, or the command line is wrong.`,
 	cmd.Flags().StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 1 when a warning of these kinds is present (comma-separated; \"all\" for every kind): "+strings.Join(diff.WarningKinds(), ", "))
 	cmd.Flags().BoolVar(&o.trees, "trees", false, "compare two rendered trees: BASE and HEAD are folders (e.g. two checkouts of the rendered tree)")
 	cmd.Flags().StringVar(&o.tree, "tree", "", "compare the rendered tree committed in this folder of the repo at BASE and HEAD (HEAD absent: the folder in the working tree), not the configs")
+	cmd.Flags().StringSliceVar(&o.seeds, "seed", nil, "compare only master/ and this seed (repeatable)")
 	o.upgrade.bindAllow(cmd.Flags())
 	o.annotations.bindFlags(cmd.Flags())
 	o.compile.bindFlags(cmd.Flags())
@@ -141,13 +143,13 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 		baseLoaded           = make(chan struct{})
 	)
 	rule := o.upgrade.against(func() *model.Config { <-baseLoaded; return baseCfg })
-	wg.Go(func() { head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev, rule, nil) })
+	wg.Go(func() { head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev, o.seeds, rule, nil) })
 	o.compile.shareCache() // the two trees share the clusters they have in common
 	quietBase := o.compile
 	quietBase.quiet = true
 	var once sync.Once
 	loaded := func(cfg *model.Config) { once.Do(func() { baseCfg = cfg; close(baseLoaded) }) }
-	base, baseLabel, err = renderRevision(&quietBase, o.repo, baseRev, nil, loaded)
+	base, baseLabel, err = renderRevision(&quietBase, o.repo, baseRev, o.seeds, nil, loaded)
 	loaded(nil) // the base failed before it loaded: the head checks nothing
 	wg.Wait()
 	if err != nil {
@@ -240,7 +242,9 @@ func gate(r *diff.Result, kinds []string) error {
 // memory, and returns it with a label for display.
 // rule, when set, is checked on the config; loaded, when set, is given
 // the config as soon as it validates.
-func renderRevision(co *compileOptions, repo, rev string, rule renderer.Rule, loaded func(*model.Config)) (*tree.Tree, string, error) {
+// With seeds, only those of them that the revision has are rendered (a
+// seed added or removed by the change is all added or all removed).
+func renderRevision(co *compileOptions, repo, rev string, seeds []string, rule renderer.Rule, loaded func(*model.Config)) (*tree.Tree, string, error) {
 	snap, err := source.Read(repo, rev)
 	if err != nil {
 		return nil, "", err
@@ -252,15 +256,36 @@ func renderRevision(co *compileOptions, repo, rev string, rule renderer.Rule, lo
 	if loaded != nil {
 		loaded(cfg)
 	}
-	t, err := co.compile(cfg, nil)
+	var only []string
+	for _, s := range seeds {
+		if slices.ContainsFunc(cfg.Seeds, func(x model.Seed) bool { return x.Name == s }) {
+			only = append(only, s)
+		}
+	}
+	t, err := co.compile(cfg, only)
 	if err != nil {
 		return nil, "", err
 	}
-	label := "working tree"
-	if rev != "" {
-		label = fmt.Sprintf("%s (%s)", rev, snap.Commit[:12])
+	if len(seeds) > 0 && len(only) == 0 {
+		// None of the seeds is in this revision: master/ alone.
+		mt := tree.New()
+		for _, p := range t.Paths() {
+			if data, _ := t.Get(p); !strings.HasPrefix(p, renderer.SeedsDir+"/") {
+				if err := mt.Add(p, data); err != nil {
+					return nil, "", err
+				}
+			}
+		}
+		t = mt
 	}
-	return t, label, nil
+	return t, revLabel(rev, snap), nil
+}
+
+func revLabel(rev string, snap *source.Snapshot) string {
+	if rev == "" {
+		return "working tree"
+	}
+	return fmt.Sprintf("%s (%s)", rev, snap.Commit[:12])
 }
 
 // colorOutput reports whether w is a terminal that wants colours: a

@@ -147,6 +147,10 @@ func (o *diffOptions) compareTrees(args []string) (*diff.Result, error) {
 			return nil, err
 		}
 	}
+	mine := inSeeds(o.seeds)
+	for _, m := range []fileMap{base, head} {
+		maps.DeleteFunc(m, func(p string, _ []byte) bool { return !mine(p) })
+	}
 	r := diff.Compare(base, head)
 	r.Base, r.Head = baseLabel, headLabel
 	return r, nil
