@@ -54,6 +54,8 @@ type Images struct {
 	KubermaticAPI, KubermaticControllerManager, KubermaticDashboard string
 	// MachineController is the seed-side machine-controller (and its webhook).
 	MachineController string
+	// S3Client uploads etcd snapshots (seeds with backups).
+	S3Client string
 }
 
 // file is the on-disk layout of catalog.yaml; see the comment at its top.
@@ -77,6 +79,7 @@ type imagesFile struct {
 	DNSResolver                 string `json:"dnsResolver"`
 	Envoy                       string `json:"envoy"`
 	MachineController           string `json:"machineController"`
+	S3Client                    string `json:"s3Client"`
 	KubermaticAPI               string `json:"kubermaticAPI"`
 	KubermaticControllerManager string `json:"kubermaticControllerManager"`
 	KubermaticDashboard         string `json:"kubermaticDashboard"`
@@ -148,6 +151,7 @@ func build(f *file) (*Catalog, error) {
 		{"images.dnsResolver", f.Images.DNSResolver},
 		{"images.envoy", f.Images.Envoy},
 		{"images.machineController", f.Images.MachineController},
+		{"images.s3Client", f.Images.S3Client},
 		{"images.kubermaticAPI", f.Images.KubermaticAPI},
 		{"images.kubermaticControllerManager", f.Images.KubermaticControllerManager},
 		{"images.kubermaticDashboard", f.Images.KubermaticDashboard},
@@ -310,6 +314,7 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		KubermaticControllerManager: rw(g.KubermaticControllerManager),
 		KubermaticDashboard:         rw(g.KubermaticDashboard),
 		MachineController:           rw(g.MachineController),
+		S3Client:                    rw(g.S3Client),
 	}
 }
 

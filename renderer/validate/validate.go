@@ -172,6 +172,7 @@ func (v *validator) seeds() {
 		if len(s.Datacenters) == 0 {
 			v.diags.Addf(v.at("seeds", s.Name), "seed %q has no datacenters", s.Name)
 		}
+		v.backups(s)
 		for _, d := range s.Datacenters {
 			if vs := d.Provider.VSphere; vs != nil {
 				if u, err := url.Parse(vs.Endpoint); err != nil || u.Hostname() == "" {
