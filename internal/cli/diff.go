@@ -143,7 +143,10 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 		baseLoaded           = make(chan struct{})
 	)
 	rule := o.upgrade.against(func() *model.Config { <-baseLoaded; return baseCfg })
-	wg.Go(func() { head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev, o.seeds, rule, nil) })
+	var headCfg *model.Config
+	wg.Go(func() {
+		head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev, o.seeds, rule, func(c *model.Config) { headCfg = c })
+	})
 	o.compile.shareCache() // the two trees share the clusters they have in common
 	quietBase := o.compile
 	quietBase.quiet = true
@@ -157,6 +160,14 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	}
 	if headErr != nil {
 		return headErr
+	}
+	for _, s := range o.seeds {
+		has := func(c *model.Config) bool {
+			return slices.ContainsFunc(c.Seeds, func(x model.Seed) bool { return x.Name == s })
+		}
+		if !has(baseCfg) && !has(headCfg) {
+			return &usageError{fmt.Errorf("--seed %s: no such seed in either revision", s)}
+		}
 	}
 	r := diff.Compare(base, head)
 	r.Base, r.Head = baseLabel, headLabel
@@ -270,7 +281,7 @@ func renderRevision(co *compileOptions, repo, rev string, seeds []string, rule r
 		// None of the seeds is in this revision: master/ alone.
 		mt := tree.New()
 		for _, p := range t.Paths() {
-			if data, _ := t.Get(p); !strings.HasPrefix(p, renderer.SeedsDir+"/") {
+			if data, _ := t.Get(p); !strings.HasPrefix(p, renderer.SeedsDir+"/") && p != tree.IndexPath {
 				if err := mt.Add(p, data); err != nil {
 					return nil, "", err
 				}
