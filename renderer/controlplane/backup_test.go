@@ -1,6 +1,10 @@
 package controlplane
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -106,5 +110,49 @@ func TestEtcdBackupNetwork(t *testing.T) {
 		if got != on {
 			t.Errorf("backups %v: backup pod may reach etcd:2379 = %v", on, got)
 		}
+	}
+}
+
+// TestBackupUploadScript runs the upload script as a plain process with a
+// fake aws CLI that lists three snapshots (and files that are not
+// snapshots): it uploads under the prefix and deletes the oldest beyond
+// KEEP, nothing else.
+func TestBackupUploadScript(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	fake := `#!/bin/sh
+echo "$*" >> "` + calls + `"
+case "$*" in
+*" s3 ls "*) printf '%s\n' \
+  '2026-01-01 00:00:00 10 2026-01-01T00-00-00Z.db' \
+  '2026-01-01 00:40:00 10 2026-01-01T00-40-00Z.db' \
+  '2026-01-01 00:20:00 10 2026-01-01T00-20-00Z.db' \
+  '2026-01-01 00:40:00 10 notes.txt' \
+  '                           PRE sub/' ;;
+esac
+`
+	if err := os.WriteFile(filepath.Join(dir, "aws"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(sh, "-c", BackupUploadScript)
+	cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"ENDPOINT=http://s3.test", "BUCKET=b", "PREFIX=eu/shop/", "KEEP=1", "SNAPSHOT=/backup/snapshot.db")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("script: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 4 || !regexp.MustCompile(`^--endpoint-url http://s3.test s3 cp /backup/snapshot.db s3://b/eu/shop/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.db$`).MatchString(lines[0]) ||
+		lines[1] != "--endpoint-url http://s3.test s3 ls s3://b/eu/shop/" ||
+		lines[2] != "--endpoint-url http://s3.test s3 rm s3://b/eu/shop/2026-01-01T00-20-00Z.db" ||
+		lines[3] != "--endpoint-url http://s3.test s3 rm s3://b/eu/shop/2026-01-01T00-00-00Z.db" {
+		t.Errorf("aws calls:\n%s", data)
 	}
 }
