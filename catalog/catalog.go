@@ -57,6 +57,8 @@ type Images struct {
 	// Kubectl is an image with a POSIX shell and kubectl: the
 	// kubeconfig-writer that gives Flux its kubeconfig of a customer cluster.
 	Kubectl string
+	// S3Client uploads etcd snapshots (seeds with backups).
+	S3Client string
 }
 
 // file is the on-disk layout of catalog.yaml; see the comment at its top.
@@ -81,6 +83,7 @@ type imagesFile struct {
 	DNSResolver                 string `json:"dnsResolver"`
 	Envoy                       string `json:"envoy"`
 	MachineController           string `json:"machineController"`
+	S3Client                    string `json:"s3Client"`
 	KubermaticAPI               string `json:"kubermaticAPI"`
 	KubermaticControllerManager string `json:"kubermaticControllerManager"`
 	KubermaticDashboard         string `json:"kubermaticDashboard"`
@@ -153,6 +156,7 @@ func build(f *file) (*Catalog, error) {
 		{"images.envoy", f.Images.Envoy},
 		{"images.machineController", f.Images.MachineController},
 		{"images.kubectl", f.Images.Kubectl},
+		{"images.s3Client", f.Images.S3Client},
 		{"images.kubermaticAPI", f.Images.KubermaticAPI},
 		{"images.kubermaticControllerManager", f.Images.KubermaticControllerManager},
 		{"images.kubermaticDashboard", f.Images.KubermaticDashboard},
@@ -316,6 +320,7 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		KubermaticDashboard:         rw(g.KubermaticDashboard),
 		MachineController:           rw(g.MachineController),
 		Kubectl:                     rw(g.Kubectl),
+		S3Client:                    rw(g.S3Client),
 	}
 }
 

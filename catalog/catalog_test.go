@@ -240,6 +240,7 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 			OpenVPN:                     "quay.io/kubermatic/openvpn:v2.5.2-r0",
 			DNSResolver:                 "registry.k8s.io/coredns/coredns:v1.10.1",
 			Envoy:                       "docker.io/envoyproxy/envoy:distroless-v1.37.0",
+			S3Client:                    "docker.io/amazon/aws-cli:2.22.35",
 			KubermaticAPI:               "quay.io/kubermatic/dashboard:v2.31.0",
 			KubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0",
 			KubermaticDashboard:         "quay.io/kubermatic/dashboard:v2.31.0",
@@ -362,6 +363,7 @@ images:
   envoy: "docker.io/envoyproxy/envoy:distroless-v1.37.0"
   machineController: "quay.io/kubermatic/machine-controller:v1.66.2"
   kubectl: "docker.io/alpine/k8s:1.37.2"
+  s3Client: "docker.io/amazon/aws-cli:2.22.35"
   kubermaticAPI: "quay.io/kubermatic/dashboard:v2.31.0"
   kubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0"
   kubermaticDashboard: "quay.io/kubermatic/dashboard:v2.31.0"

@@ -251,12 +251,23 @@ type Seed struct {
 	NodePortRange string                `json:"nodePortRange"`
 	DCMap         map[string]Datacenter `json:"datacenters"`
 	Patches       []Patch               `json:"patches"`
+	Backups       *Backups              `json:"backups,omitempty"`
 
 	// Datacenters, sorted by name (filled from DCMap by the loader).
 	Datacenters []Datacenter `json:"-"`
 	// NodePortMin and NodePortMax are parsed from NodePortRange by validation.
 	NodePortMin int `json:"-"`
 	NodePortMax int `json:"-"`
+}
+
+// Backups is where and how often the etcd of every cluster of a seed is
+// snapshotted.
+type Backups struct {
+	Endpoint    string `json:"endpoint"`    // S3-compatible URL
+	Bucket      string `json:"bucket"`      // S3 bucket name
+	Credentials string `json:"credentials"` // Secret in each cluster namespace
+	Schedule    string `json:"schedule"`    // cron, 5 fields
+	Keep        int    `json:"keep"`        // snapshots kept per cluster
 }
 
 type Datacenter struct {

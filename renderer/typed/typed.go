@@ -13,6 +13,7 @@ import (
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -33,6 +34,7 @@ var kinds = map[string]func() any{
 	"apps/v1/Deployment":                 func() any { return new(appsv1.Deployment) },
 	"apps/v1/StatefulSet":                func() any { return new(appsv1.StatefulSet) },
 	"apps/v1/DaemonSet":                  func() any { return new(appsv1.DaemonSet) },
+	"batch/v1/CronJob":                   func() any { return new(batchv1.CronJob) },
 	"policy/v1/PodDisruptionBudget":      func() any { return new(policyv1.PodDisruptionBudget) },
 	"networking.k8s.io/v1/NetworkPolicy": func() any { return new(networkingv1.NetworkPolicy) },
 

@@ -10,9 +10,14 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/netip"
+	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"golang.org/x/crypto/ssh"
 
@@ -35,6 +40,7 @@ var (
 func Validate(cfg *model.Config, cat *catalog.Catalog) error {
 	v := &validator{cfg: cfg, cat: cat, pos: cfg.Positions, ix: model.NewIndex(cfg)}
 	v.names()
+	v.master()
 	v.users()
 	v.projects()
 	v.seeds()
@@ -78,6 +84,28 @@ func (v *validator) names() {
 	}
 	for _, c := range v.cfg.Clusters {
 		v.label("cluster", c.Name, MaxClusterName, "clusters", c.Name)
+	}
+}
+
+// master checks what the schema's patterns let through and the renderer
+// refuses: the git URL's host, the folder of the rendered tree inside that
+// repo, Flux's shortest interval.
+func (v *validator) master() {
+	if v.cfg.Broken["master"] {
+		return
+	}
+	g := v.cfg.Master.GitOps
+	if u, err := url.Parse(g.URL); err != nil || u.Host == "" {
+		v.diags.Addf(v.at("master", "gitops", "url"), "master.gitops.url %q is not a URL with a host (write git@host:org/repo as ssh://git@host/org/repo)", g.URL)
+	}
+	switch c := path.Clean(g.Path); {
+	case strings.HasPrefix(g.Path, "/"):
+		v.diags.Addf(v.at("master", "gitops", "path"), "master.gitops.path %q is absolute; write the folder relative to the root of the rendered repo (e.g. %q)", g.Path, strings.TrimLeft(c, "/"))
+	case c == ".." || strings.HasPrefix(c, "../"):
+		v.diags.Addf(v.at("master", "gitops", "path"), "master.gitops.path %q leaves the rendered repo; write a folder inside it (e.g. \"rendered\")", g.Path)
+	}
+	if d, err := time.ParseDuration(g.Interval); err == nil && d < time.Second {
+		v.diags.Addf(v.at("master", "gitops", "interval"), "master.gitops.interval %q is shorter than Flux's minimum of 1s", g.Interval)
 	}
 }
 
@@ -144,7 +172,13 @@ func (v *validator) seeds() {
 		if len(s.Datacenters) == 0 {
 			v.diags.Addf(v.at("seeds", s.Name), "seed %q has no datacenters", s.Name)
 		}
+		v.backups(s)
 		for _, d := range s.Datacenters {
+			if vs := d.Provider.VSphere; vs != nil {
+				if u, err := url.Parse(vs.Endpoint); err != nil || u.Hostname() == "" {
+					v.diags.Addf(v.at("seeds", s.Name, "datacenters", d.Name, "provider", "vsphere", "endpoint"), "datacenter %q: vsphere endpoint %q is not a URL with a host", d.Name, vs.Endpoint)
+				}
+			}
 			if first, dup := owner[d.Name]; dup {
 				msg := "datacenter %q is defined by seeds %q and %q; datacenter names must be unique across seeds"
 				v.diags.Addf(v.at("seeds", first, "datacenters", d.Name), msg, d.Name, first, s.Name)
@@ -233,6 +267,11 @@ func (v *validator) clusters() {
 			}
 		}
 		v.networks(c, at)
+		if q, err := resource.ParseQuantity(c.Etcd.Storage); err != nil {
+			v.diags.Addf(at("etcd", "storage"), "cluster %q: etcd.storage %q is not a quantity such as 5Gi", c.Name, c.Etcd.Storage)
+		} else if q.Sign() <= 0 {
+			v.diags.Addf(at("etcd", "storage"), "cluster %q: etcd.storage %q must be more than zero (e.g. 5Gi)", c.Name, c.Etcd.Storage)
+		}
 		if c.APIServer.NodePort != nil {
 			if s, ok := v.ix.Seeds[c.Resolved.Seed]; ok && s.Expose != model.ExposeNodePort {
 				v.diags.Addf(at("apiserver", "nodePort"), "cluster %q: apiserver.nodePort is only used on seeds with expose \"NodePort\"; seed %q uses %q", c.Name, s.Name, s.Expose)
