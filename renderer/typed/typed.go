@@ -35,6 +35,10 @@ var kinds = map[string]func() any{
 	"apps/v1/DaemonSet":                  func() any { return new(appsv1.DaemonSet) },
 	"policy/v1/PodDisruptionBudget":      func() any { return new(policyv1.PodDisruptionBudget) },
 	"networking.k8s.io/v1/NetworkPolicy": func() any { return new(networkingv1.NetworkPolicy) },
+	"networking.k8s.io/v1/Ingress":       func() any { return new(networkingv1.Ingress) },
+	// Kubermatic's CRDs are vendored data (third_party/kubermatic-crds),
+	// rendered as they are; no Go type of fleetc's dependencies holds them.
+	"apiextensions.k8s.io/v1/CustomResourceDefinition": func() any { return new(map[string]any) },
 
 	"rbac.authorization.k8s.io/v1/Role":               func() any { return new(rbacv1.Role) },
 	"rbac.authorization.k8s.io/v1/RoleBinding":        func() any { return new(rbacv1.RoleBinding) },
@@ -53,6 +57,9 @@ var kinds = map[string]func() any{
 	"kubermatic.k8c.io/v1/UserProjectBinding": func() any { return new(kkpv1.UserProjectBinding) },
 	"kubermatic.k8c.io/v1/UserSSHKey":         func() any { return new(kkpv1.UserSSHKey) },
 	"kubermatic.k8c.io/v1/Seed":               func() any { return new(kkpv1.Seed) },
+	"kubermatic.k8c.io/v1/Cluster":            func() any { return new(kkpv1.Cluster) },
+
+	"kubermatic.k8c.io/v1/KubermaticConfiguration": func() any { return new(kkpv1.KubermaticConfiguration) },
 }
 
 // Known reports whether apiVersion/kind has a Go type here.

@@ -34,6 +34,7 @@ var (
 // The returned error, when not nil, is a diag.List.
 func Validate(cfg *model.Config, cat *catalog.Catalog) error {
 	v := &validator{cfg: cfg, cat: cat, pos: cfg.Positions, ix: model.NewIndex(cfg)}
+	v.master()
 	v.names()
 	v.users()
 	v.projects()
@@ -61,6 +62,44 @@ func (v *validator) label(kind, name string, maxLen int, path ...string) {
 	case len(name) > maxLen:
 		v.diags.Addf(v.at(path...), "%s name %q is %d characters long; at most %d are allowed", kind, name, len(name), maxLen)
 	}
+}
+
+// master checks master.domain (the host of the Ingress and its
+// certificate) and the edition.
+func (v *validator) master() {
+	if v.cfg.Broken["master"] {
+		return
+	}
+	m := &v.cfg.Master
+	if problem := dnsName(m.Domain); problem != "" {
+		v.diags.Addf(v.at("master", "domain"), "master.domain %q is not a DNS name: %s", m.Domain, problem)
+	}
+	if m.Edition == model.EditionCE && len(v.cfg.Seeds) > 1 {
+		v.diags.Addf(v.at("master", "edition"), "master.edition \"ce\": Kubermatic Community Edition supports one seed, this fleet has %d (remove edition to get Enterprise images, or set \"ee\")", len(v.cfg.Seeds))
+	}
+}
+
+// dnsName says what makes s not a fully qualified DNS name of at least two
+// DNS-1123 labels (at most 253 characters), or "" when it is one.
+func dnsName(s string) string {
+	if len(s) > 253 {
+		return fmt.Sprintf("%d characters long, at most 253 are allowed", len(s))
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return "it needs at least two labels, e.g. kkp.example.com"
+	}
+	for _, l := range labels {
+		switch {
+		case l == "":
+			return "it has an empty label (two dots in a row, or a dot at an end)"
+		case len(l) > 63:
+			return fmt.Sprintf("label %q is %d characters long, at most 63 are allowed", l, len(l))
+		case !dnsLabel.MatchString(l):
+			return fmt.Sprintf("label %q is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)", l)
+		}
+	}
+	return ""
 }
 
 func (v *validator) names() {
