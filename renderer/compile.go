@@ -188,7 +188,7 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 		if err != nil {
 			return fmt.Errorf("seed %s: %w", s.Name, err)
 		}
-		folders = append(folders, folder{dir: SeedClustersDir(s.Name), objs: kkpClusters})
+		folders = append(folders, folder{dir: SeedClustersDir(s.Name), objs: append(kkpClusters, master.Guard("seed")...)})
 		for _, c := range clusters {
 			if objs := usercluster.Objects(&cfg.Master, ix.Projects[c.Project]); len(objs) > 0 {
 				folders = append(folders, folder{dir: UserClusterDir(s.Name, c.Name), objs: objs})

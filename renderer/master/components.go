@@ -80,6 +80,7 @@ func components(cfg *model.Config, img catalog.Images) ([]object.Object, error) 
 	objs = append(objs, dashboard(dashImage)...)
 	objs = append(objs, masterControllerManager(cmImage)...)
 	objs = append(objs, ingress(m)...)
+	objs = append(objs, Guard("master")...)
 	return objs, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -174,5 +175,41 @@ func TestIngress(t *testing.T) {
 	if cert.Spec.SecretName != TLSSecretName || !slices.Equal(cert.Spec.DNSNames, []string{"kkp.example.com"}) ||
 		cert.Spec.IssuerRef.Kind != "ClusterIssuer" || cert.Spec.IssuerRef.Name != "acme" {
 		t.Errorf("certificate %+v", cert.Spec)
+	}
+}
+
+// TestGuard: the policy refuses Kubermatic's operator and seed controller
+// manager, never fleetc's own Deployments, and its binding denies.
+func TestGuard(t *testing.T) {
+	objs := render(t, testConfig())
+	p := find[*admissionregistrationv1.ValidatingAdmissionPolicy](t, objs, GuardName("master"))
+	b := find[*admissionregistrationv1.ValidatingAdmissionPolicyBinding](t, objs, GuardName("master"))
+	if b.Spec.PolicyName != p.Name || !slices.Equal(b.Spec.ValidationActions, []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}) {
+		t.Errorf("binding %+v", b.Spec)
+	}
+	if len(p.Spec.Validations) != 1 {
+		t.Fatalf("validations %+v", p.Spec.Validations)
+	}
+	expr := p.Spec.Validations[0].Expression
+	for _, d := range []string{"kubermatic-operator", "kubermatic-seed-controller-manager"} {
+		if !strings.Contains(expr, "'"+d+"'") {
+			t.Errorf("expression %q does not refuse %s", expr, d)
+		}
+	}
+	if !strings.HasPrefix(expr, "!(") {
+		t.Errorf("expression %q must be a negation (true means allowed)", expr)
+	}
+	for _, d := range byKind[*appsv1.Deployment](objs) {
+		if strings.Contains(expr, "'"+d.Name+"'") {
+			t.Errorf("the policy refuses fleetc's own %s", d.Name)
+		}
+	}
+	r := p.Spec.MatchConstraints.ResourceRules[0]
+	if !slices.Equal(r.Resources, []string{"deployments"}) || !slices.Equal(r.APIGroups, []string{"apps"}) ||
+		!slices.Contains(r.Operations, admissionregistrationv1.Create) {
+		t.Errorf("rules %+v", r)
+	}
+	if GuardName("seed") == GuardName("master") {
+		t.Error("master and seed policies share a name")
 	}
 }
