@@ -57,10 +57,12 @@
 //     and service accounts) and Role/RoleBinding kubermatic-api (Secrets of
 //     the namespace), as Kubermatic grants. Service kubermatic-api (ClusterIP,
 //     http 80 and metrics 8085) and a PodDisruptionBudget (minAvailable 1).
+//
 //   - Deployment kubermatic-dashboard (2 replicas, Images.KubermaticDashboard,
 //     command dashboard): its config.json comes from ConfigMap ui-config
 //     mounted at /dist/config/; no API token is mounted.
 //     Service kubermatic-dashboard (ClusterIP, http 80), PodDisruptionBudget.
+//
 //   - Deployment kubermatic-master-controller-manager (1 replica with leader
 //     election, Images.KubermaticControllerManager): bound to cluster-admin
 //     by ClusterRoleBinding kubermatic-master-controller-manager, because
@@ -71,12 +73,15 @@
 //     ConfigMap ca-bundle (the Mozilla roots of
 //     golang.org/x/crypto/x509roots/fallback) and -expose-strategy; without
 //     -ca-bundle it exits at start.
+//
 //   - KubermaticConfiguration kubermatic (domain, ingress class and
 //     issuer, OIDC issuer and client, caBundle, overwriteRegistry; no
 //     secret), which the API and the master-controller-manager read.
+//
 //   - Ingress kubermatic for master.domain (/api to the API, / to the
 //     dashboard) and Certificate kubermatic-tls from the ClusterIssuer
 //     master.ingress.certificateIssuer.
+//
 //   - ValidatingAdmissionPolicy and binding fleetc-master-no-kubermatic-operator
 //     (Guard), refusing Kubermatic's operator and seed-controller-manager.
 //
