@@ -42,15 +42,13 @@ clusters/<cluster>/fleetc.yaml, or apply it with kubectl.`,
 			if err != nil {
 				return err
 			}
-			g := cfg.Master.GitOps
-			root := flux.MasterFluxPath(g)
+			objs, err := flux.BootstrapMaster(&cfg.Master)
 			if o.seed != "" {
 				if !hasSeed(cfg, o.seed) {
 					return &exitError{code: ExitBadInput, msg: fmt.Sprintf("--seed %s: no such seed in the config (seeds: %s)", o.seed, seedNames(cfg))}
 				}
-				root = flux.SeedPath(g, o.seed)
+				objs, err = flux.BootstrapSeed(&cfg.Master, o.seed)
 			}
-			objs, err := flux.Bootstrap(&cfg.Master, root)
 			if err != nil {
 				return err
 			}

@@ -6,10 +6,10 @@
 // deletes its objects) and kubermatic-master (master/, dependsOn the CRDs).
 // Seed root (SeedKubermaticObjects, next to seeds/<seed>/flux/):
 // kubermatic-crds and kubermatic-clusters (seeds/<seed>/kubermatic, the
-// Cluster objects, dependsOn the CRDs). Bootstrap returns what a team
-// applies once per cluster: the GitRepository and Kustomization fleetc-root
-// applying master/flux or seeds/<seed> (no wait: the objects it applies
-// report their own health).
+// Cluster objects, dependsOn the CRDs). BootstrapMaster and BootstrapSeed
+// return what a team applies once per cluster: the GitRepository and
+// Kustomization fleetc-master (applying master/flux) or fleetc-seed
+// (seeds/<seed>); no wait: the objects they apply report their own health.
 //
 // For every seed it renders, in namespace flux-system:
 //

@@ -67,13 +67,15 @@ func UserClusterKubeconfig(cluster string) string { return "usercluster-" + clus
 
 // Names of the Flux Kustomizations that apply Kubermatic's part: the
 // CRDs (master and every seed, before anything else), the master's objects,
-// and a seed's Cluster objects. RootName is the Kustomization a team
-// creates once per cluster (fleetc bootstrap).
+// and a seed's Cluster objects. MasterRootName and SeedRootName are the
+// Kustomizations a team creates once per cluster (fleetc bootstrap); they
+// differ so that a master that is also a seed holds both.
 const (
-	CRDsName     = "kubermatic-crds"
-	MasterName   = "kubermatic-master"
-	ClustersName = "kubermatic-clusters"
-	RootName     = "fleetc-root"
+	CRDsName       = "kubermatic-crds"
+	MasterName     = "kubermatic-master"
+	ClustersName   = "kubermatic-clusters"
+	MasterRootName = "fleetc-master"
+	SeedRootName   = "fleetc-seed"
 )
 
 // treePath is "./" + path.Join(gitops.path, elem...).
@@ -197,18 +199,27 @@ func SeedKubermaticObjects(m *model.Master, seed string) ([]object.Object, error
 	return objs, nil
 }
 
-// Bootstrap returns what a team applies once to a cluster so that Flux
-// takes over from there: the GitRepository SourceName (the same object the
-// render holds, which then keeps it up to date) and the Kustomization
-// RootName applying root (MasterFluxPath or SeedPath), sorted. Both live in
-// flux-system and never collide with the objects `flux bootstrap` makes
-// (GitRepository and Kustomization flux-system).
-func Bootstrap(m *model.Master, root string) ([]object.Object, error) {
+// BootstrapMaster returns what a team applies once to the master so that
+// Flux takes over: the GitRepository SourceName (the same object the render
+// holds, which then keeps it up to date) and Kustomization MasterRootName
+// applying MasterFluxPath, sorted. Both live in flux-system and never
+// collide with the objects `flux bootstrap` makes (named flux-system).
+func BootstrapMaster(m *model.Master) ([]object.Object, error) {
+	return bootstrap(m, MasterRootName, MasterFluxPath(m.GitOps))
+}
+
+// BootstrapSeed is BootstrapMaster for a seed: Kustomization SeedRootName
+// applying SeedPath.
+func BootstrapSeed(m *model.Master, seed string) ([]object.Object, error) {
+	return bootstrap(m, SeedRootName, SeedPath(m.GitOps, seed))
+}
+
+func bootstrap(m *model.Master, name, root string) ([]object.Object, error) {
 	repo, interval, err := source(m)
 	if err != nil {
 		return nil, err
 	}
-	k := kustomization(RootName, root, interval, true)
+	k := kustomization(name, root, interval, true)
 	k.Spec.Wait = false // the root applies Flux objects; each reports its own health
 	objs := []object.Object{repo, k}
 	object.Sort(objs)

@@ -77,30 +77,43 @@ func TestSeedKubermaticObjects(t *testing.T) {
 }
 
 // TestBootstrap: the GitRepository is the rendered one, the root
-// Kustomization applies the given folder, and neither uses flux
-// bootstrap's names.
+// Kustomization applies the master's or the seed's folder, the two roots
+// differ (a master may be a seed), and none uses flux bootstrap's names.
 func TestBootstrap(t *testing.T) {
 	m := testInput().Master
-	objs, err := Bootstrap(m, SeedPath(m.GitOps, "eu"))
+	seed, err := BootstrapSeed(m, "eu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	master, err := BootstrapMaster(m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rendered, _ := Objects(testInput())
-	repo := gitRepository(t, objs)
-	if want := gitRepository(t, rendered); repo.Name != want.Name || repo.Spec.URL != want.Spec.URL || repo.Spec.SecretRef.Name != want.Spec.SecretRef.Name {
-		t.Errorf("bootstrap GitRepository %+v differs from the rendered %+v", repo, want)
-	}
-	ks := kustomizations(objs)
-	root := ks[RootName]
-	if len(ks) != 1 || root == nil || root.Spec.Path != "./rendered/seeds/eu" || !root.Spec.Prune {
-		t.Fatalf("root %+v", ks)
-	}
-	for _, o := range objs {
-		if o.GetName() == "flux-system" || o.GetNamespace() != Namespace {
-			t.Errorf("%s %s/%s", object.Kind(o), o.GetNamespace(), o.GetName())
+	want := gitRepository(t, rendered)
+	for _, objs := range [][]object.Object{seed, master} {
+		repo := gitRepository(t, objs)
+		if repo.Name != want.Name || repo.Spec.URL != want.Spec.URL || repo.Spec.SecretRef.Name != want.Spec.SecretRef.Name {
+			t.Errorf("bootstrap GitRepository %+v differs from the rendered %+v", repo, want)
+		}
+		for _, o := range objs {
+			if o.GetName() == "flux-system" || o.GetNamespace() != Namespace {
+				t.Errorf("%s %s/%s", object.Kind(o), o.GetNamespace(), o.GetName())
+			}
 		}
 	}
-	if got := MasterFluxPath(m.GitOps); got != "./rendered/master/flux" {
-		t.Errorf("MasterFluxPath = %q", got)
+	sk, mk := kustomizations(seed), kustomizations(master)
+	if len(sk) != 1 || sk[SeedRootName] == nil || sk[SeedRootName].Spec.Path != "./rendered/seeds/eu" || !sk[SeedRootName].Spec.Prune {
+		t.Errorf("seed root %+v", sk)
+	}
+	if len(mk) != 1 || mk[MasterRootName] == nil || mk[MasterRootName].Spec.Path != "./rendered/master/flux" {
+		t.Errorf("master root %+v", mk)
+	}
+	if MasterRootName == SeedRootName {
+		t.Error("the master's and a seed's roots share a name")
+	}
+	m.GitOps.Path = "../x"
+	if _, err := BootstrapMaster(m); err == nil {
+		t.Error("path outside the repository accepted")
 	}
 }
