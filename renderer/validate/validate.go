@@ -79,17 +79,16 @@ func (v *validator) master() {
 	}
 }
 
-// dnsName says what makes s not a fully qualified DNS name of at least two
-// DNS-1123 labels (at most 253 characters), or "" when it is one.
+// dnsName says what makes s not a DNS name (a DNS-1123 subdomain: labels
+// of at most 63 characters, at most 253 in all, as an Ingress host and a
+// certificate's DNS name must be), or "" when it is one. A single label is
+// allowed (configs that rendered before stay valid), though a public
+// certificate needs a dotted name.
 func dnsName(s string) string {
 	if len(s) > 253 {
 		return fmt.Sprintf("%d characters long, at most 253 are allowed", len(s))
 	}
-	labels := strings.Split(s, ".")
-	if len(labels) < 2 {
-		return "it needs at least two labels, e.g. kkp.example.com"
-	}
-	for _, l := range labels {
+	for _, l := range strings.Split(s, ".") {
 		switch {
 		case l == "":
 			return "it has an empty label (two dots in a row, or a dot at an end)"
