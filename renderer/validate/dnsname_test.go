@@ -19,7 +19,7 @@ func TestDNSName(t *testing.T) {
 		long + "a.example.com":           "64 characters",
 		"kkp.-x.com":                     `"-x"`,
 		"kkp.x-.com":                     `"x-"`,
-		strings.Repeat("a.", 127) + "ab": "255 characters",
+		strings.Repeat("a.", 127) + "ab": "256 characters",
 	} {
 		if p := dnsName(s); !strings.Contains(p, want) {
 			t.Errorf("%q: %q, want a problem mentioning %s", s, p, want)
