@@ -229,23 +229,26 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 		}
 		got := c.Images(v, "")
 		exp := Images{
-			APIServer:                   "registry.k8s.io/kube-apiserver:v" + v.Version,
-			ControllerManager:           "registry.k8s.io/kube-controller-manager:v" + v.Version,
-			Scheduler:                   "registry.k8s.io/kube-scheduler:v" + v.Version,
-			Etcd:                        "registry.k8s.io/etcd:" + w.etcd,
-			KonnectivityServer:          "registry.k8s.io/kas-network-proxy/proxy-server:" + w.konnectivity,
-			KonnectivityAgent:           "registry.k8s.io/kas-network-proxy/proxy-agent:" + w.konnectivity,
-			HTTPProber:                  "quay.io/kubermatic/http-prober:v0.5.1",
-			Prometheus:                  "quay.io/prometheus/prometheus:v2.51.1",
-			OpenVPN:                     "quay.io/kubermatic/openvpn:v2.5.2-r0",
-			DNSResolver:                 "registry.k8s.io/coredns/coredns:v1.10.1",
-			Envoy:                       "docker.io/envoyproxy/envoy:distroless-v1.37.0",
-			S3Client:                    "docker.io/amazon/aws-cli:2.22.35",
-			KubermaticAPI:               "quay.io/kubermatic/dashboard:v2.31.0",
-			KubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0",
-			KubermaticDashboard:         "quay.io/kubermatic/dashboard:v2.31.0",
-			MachineController:           "quay.io/kubermatic/machine-controller:v1.66.2",
-			Kubectl:                     "docker.io/alpine/k8s:1.37.2",
+			APIServer:                     "registry.k8s.io/kube-apiserver:v" + v.Version,
+			ControllerManager:             "registry.k8s.io/kube-controller-manager:v" + v.Version,
+			Scheduler:                     "registry.k8s.io/kube-scheduler:v" + v.Version,
+			Etcd:                          "registry.k8s.io/etcd:" + w.etcd,
+			KonnectivityServer:            "registry.k8s.io/kas-network-proxy/proxy-server:" + w.konnectivity,
+			KonnectivityAgent:             "registry.k8s.io/kas-network-proxy/proxy-agent:" + w.konnectivity,
+			HTTPProber:                    "quay.io/kubermatic/http-prober:v0.5.1",
+			Prometheus:                    "quay.io/prometheus/prometheus:v2.51.1",
+			OpenVPN:                       "quay.io/kubermatic/openvpn:v2.5.2-r0",
+			DNSResolver:                   "registry.k8s.io/coredns/coredns:v1.10.1",
+			Envoy:                         "docker.io/envoyproxy/envoy:distroless-v1.37.0",
+			KubermaticAPI:                 "quay.io/kubermatic/dashboard:v2.31.0",
+			KubermaticControllerManager:   "quay.io/kubermatic/kubermatic:v2.31.0",
+			KubermaticDashboard:           "quay.io/kubermatic/dashboard:v2.31.0",
+			KubermaticAPIEE:               "quay.io/kubermatic/dashboard-ee:v2.31.0",
+			KubermaticControllerManagerEE: "quay.io/kubermatic/kubermatic-ee:v2.31.0",
+			KubermaticDashboardEE:         "quay.io/kubermatic/dashboard-ee:v2.31.0",
+			MachineController:             "quay.io/kubermatic/machine-controller:v1.66.2",
+			Kubectl:                       "docker.io/alpine/k8s:1.37.2",
+			S3Client:                      "docker.io/amazon/aws-cli:2.22.35",
 		}
 		if got != exp {
 			t.Errorf("Images(%s, \"\") =\n  %+v\nwant\n  %+v", v.Version, got, exp)
@@ -367,6 +370,9 @@ images:
   kubermaticAPI: "quay.io/kubermatic/dashboard:v2.31.0"
   kubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0"
   kubermaticDashboard: "quay.io/kubermatic/dashboard:v2.31.0"
+  kubermaticAPIEE: "quay.io/kubermatic/dashboard-ee:v2.31.0"
+  kubermaticControllerManagerEE: "quay.io/kubermatic/kubermatic-ee:v2.31.0"
+  kubermaticDashboardEE: "quay.io/kubermatic/dashboard-ee:v2.31.0"
 minors:
   - minor: "1.33"
     etcd: "registry.k8s.io/etcd:3.5.21-0"

@@ -64,6 +64,8 @@ the full control plane of every customer cluster.`,
 		newCheckCmd(),
 		newDiffCmd(),
 		newPublishCmd(),
+		newBootstrapCmd(),
+		newSecretsCmd(),
 		newSchemaCmd(),
 		newVersionCmd(),
 	)

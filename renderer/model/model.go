@@ -165,6 +165,33 @@ type Master struct {
 	GitOps   GitOps `json:"gitops"`
 	Registry string `json:"registry,omitempty"`
 	OIDC     *OIDC  `json:"oidc,omitempty"`
+	// Edition is "ce", "ee" or "" (unset: see Config.Edition).
+	Edition string  `json:"edition,omitempty"`
+	Ingress Ingress `json:"ingress"`
+}
+
+// Ingress is how master.domain is served.
+type Ingress struct {
+	ClassName         string `json:"className"`
+	CertificateIssuer string `json:"certificateIssuer"`
+}
+
+// Kubermatic editions.
+const (
+	EditionCE = "ce"
+	EditionEE = "ee"
+)
+
+// Edition is the Kubermatic edition the master runs: master.edition when
+// set, else Community for at most one seed and Enterprise for more.
+func (c *Config) Edition() string {
+	if c.Master.Edition != "" {
+		return c.Master.Edition
+	}
+	if len(c.Seeds) > 1 {
+		return EditionEE
+	}
+	return EditionCE
 }
 
 type GitOps struct {

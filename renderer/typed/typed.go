@@ -12,6 +12,7 @@ import (
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -37,11 +38,18 @@ var kinds = map[string]func() any{
 	"batch/v1/CronJob":                   func() any { return new(batchv1.CronJob) },
 	"policy/v1/PodDisruptionBudget":      func() any { return new(policyv1.PodDisruptionBudget) },
 	"networking.k8s.io/v1/NetworkPolicy": func() any { return new(networkingv1.NetworkPolicy) },
+	"networking.k8s.io/v1/Ingress":       func() any { return new(networkingv1.Ingress) },
+	// Kubermatic's CRDs are vendored data (third_party/kubermatic-crds),
+	// rendered as they are; no Go type of fleetc's dependencies holds them.
+	"apiextensions.k8s.io/v1/CustomResourceDefinition": func() any { return new(map[string]any) },
 
 	"rbac.authorization.k8s.io/v1/Role":               func() any { return new(rbacv1.Role) },
 	"rbac.authorization.k8s.io/v1/RoleBinding":        func() any { return new(rbacv1.RoleBinding) },
 	"rbac.authorization.k8s.io/v1/ClusterRole":        func() any { return new(rbacv1.ClusterRole) },
 	"rbac.authorization.k8s.io/v1/ClusterRoleBinding": func() any { return new(rbacv1.ClusterRoleBinding) },
+
+	"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy":        func() any { return new(admissionv1.ValidatingAdmissionPolicy) },
+	"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": func() any { return new(admissionv1.ValidatingAdmissionPolicyBinding) },
 
 	"cert-manager.io/v1/Certificate":   func() any { return new(cmv1.Certificate) },
 	"cert-manager.io/v1/Issuer":        func() any { return new(cmv1.Issuer) },
@@ -55,6 +63,9 @@ var kinds = map[string]func() any{
 	"kubermatic.k8c.io/v1/UserProjectBinding": func() any { return new(kkpv1.UserProjectBinding) },
 	"kubermatic.k8c.io/v1/UserSSHKey":         func() any { return new(kkpv1.UserSSHKey) },
 	"kubermatic.k8c.io/v1/Seed":               func() any { return new(kkpv1.Seed) },
+	"kubermatic.k8c.io/v1/Cluster":            func() any { return new(kkpv1.Cluster) },
+
+	"kubermatic.k8c.io/v1/KubermaticConfiguration": func() any { return new(kkpv1.KubermaticConfiguration) },
 }
 
 // Known reports whether apiVersion/kind has a Go type here.

@@ -39,8 +39,9 @@ var (
 // The returned error, when not nil, is a diag.List.
 func Validate(cfg *model.Config, cat *catalog.Catalog) error {
 	v := &validator{cfg: cfg, cat: cat, pos: cfg.Positions, ix: model.NewIndex(cfg)}
-	v.names()
 	v.master()
+	v.gitops()
+	v.names()
 	v.users()
 	v.projects()
 	v.seeds()
@@ -69,6 +70,43 @@ func (v *validator) label(kind, name string, maxLen int, path ...string) {
 	}
 }
 
+// master checks master.domain (the host of the Ingress and its
+// certificate) and the edition.
+func (v *validator) master() {
+	if v.cfg.Broken["master"] {
+		return
+	}
+	m := &v.cfg.Master
+	if problem := dnsName(m.Domain); problem != "" {
+		v.diags.Addf(v.at("master", "domain"), "master.domain %q is not a DNS name: %s", m.Domain, problem)
+	}
+	if m.Edition == model.EditionCE && len(v.cfg.Seeds) > 1 {
+		v.diags.Addf(v.at("master", "edition"), "master.edition \"ce\": Kubermatic Community Edition supports one seed, this fleet has %d (remove edition to get Enterprise images, or set \"ee\")", len(v.cfg.Seeds))
+	}
+}
+
+// dnsName says what makes s not a DNS name (a DNS-1123 subdomain: labels
+// of at most 63 characters, at most 253 in all, as an Ingress host and a
+// certificate's DNS name must be), or "" when it is one. A single label is
+// allowed (configs that rendered before stay valid), though a public
+// certificate needs a dotted name.
+func dnsName(s string) string {
+	if len(s) > 253 {
+		return fmt.Sprintf("%d characters long, at most 253 are allowed", len(s))
+	}
+	for _, l := range strings.Split(s, ".") {
+		switch {
+		case l == "":
+			return "it has an empty label (two dots in a row, or a dot at an end)"
+		case len(l) > 63:
+			return fmt.Sprintf("label %q is %d characters long, at most 63 are allowed", l, len(l))
+		case !dnsLabel.MatchString(l):
+			return fmt.Sprintf("label %q is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)", l)
+		}
+	}
+	return ""
+}
+
 func (v *validator) names() {
 	for _, p := range v.cfg.Projects {
 		v.label("project", p.Name, 63, "projects", p.Name)
@@ -87,10 +125,10 @@ func (v *validator) names() {
 	}
 }
 
-// master checks what the schema's patterns let through and the renderer
+// gitops checks what the schema's patterns let through and the renderer
 // refuses: the git URL's host, the folder of the rendered tree inside that
 // repo, Flux's shortest interval.
-func (v *validator) master() {
+func (v *validator) gitops() {
 	if v.cfg.Broken["master"] {
 		return
 	}
