@@ -91,8 +91,11 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 		headErr, err         error
 		wg                   sync.WaitGroup
 	)
-	wg.Go(func() { head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev) })
-	o.compile.shareCache() // the two trees share the clusters they have in common
+	// Before the head's compile starts reading the options: the two trees
+	// share the clusters they have in common.
+	o.compile.shareCache()
+	headOpts := o.compile
+	wg.Go(func() { head, headLabel, headErr = renderRevision(&headOpts, o.repo, headRev) })
 	quietBase := o.compile
 	quietBase.quiet = true
 	base, baseLabel, err = renderRevision(&quietBase, o.repo, baseRev)
