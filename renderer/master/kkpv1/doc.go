@@ -7,7 +7,7 @@
 // is not served by the Go module proxy fleetc builds from, and it would pull
 // in a large dependency tree for five small objects. These structs are a
 // subset of Kubermatic's, written against its CRDs (kept in
-// ../shared/crds/kubermatic, from kubermatic/kubermatic at commit 2974df5).
+// third_party/kubermatic-crds, from kubermatic/kubermatic at commit 2974df5).
 //
 // Rules the types follow:
 //
