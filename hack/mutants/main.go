@@ -414,6 +414,9 @@ func controlplaneSites(f *file) {
 					if key == "NetworkPolicy.TypeMeta" || key == "NetworkPolicy.ObjectMeta" {
 						continue
 					}
+					if c, ok := kv.Value.(*ast.CompositeLit); ok && len(c.Elts) == 0 {
+						continue // T{} is the zero value already: deleting it changes nothing
+					}
 					id := f.mutant(kv, key+" deleted")
 					f.wrap(kv.Value, func(in string) string { return fmt.Sprintf("fleetcMutantZero(%d, %s)", id, in) })
 					if c, ok := kv.Value.(*ast.CallExpr); ok && len(c.Args) == 1 {

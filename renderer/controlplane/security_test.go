@@ -2,12 +2,14 @@ package controlplane
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/fleetc/fleetc/renderer/model"
 )
@@ -342,6 +344,83 @@ func TestSecurityContexts(t *testing.T) {
 						t.Errorf("%s/%s: securityContext %+v", name, c.Name, s)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestNetworkPolicyTable: the exact NetworkPolicies of each variant, rule
+// by rule: default deny for ingress, then per component who may reach
+// which port ("*": anyone, for the ports the seed exposes anyway).
+func TestNetworkPolicyTable(t *testing.T) {
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			in := v.input()
+			mon := !v.noMonitoring
+			port := securePort(v, in)
+			want := map[string][]string{
+				npDefaultDenyIngress: nil,
+				"etcd-ingress":       {"apiserver → TCP/2379", "etcd → TCP/2380"},
+			}
+			if konnectivity(v) {
+				want["apiserver-ingress"] = []string{"* → TCP/" + port + ",TCP/8132"}
+			} else {
+				want["apiserver-ingress"] = []string{"* → TCP/" + port}
+				want["openvpn-server-ingress"] = []string{"* → TCP/1194"}
+				want["dns-resolver-ingress"] = []string{"apiserver → UDP/1053,TCP/1053"}
+			}
+			if mon {
+				want["etcd-ingress"] = append(want["etcd-ingress"], "prometheus → TCP/2378")
+				want["controller-manager-ingress"] = []string{"prometheus → TCP/10257"}
+				want["scheduler-ingress"] = []string{"prometheus → TCP/10259"}
+			}
+			if v.expose == model.ExposeLoadBalancer {
+				want["nodeport-proxy-envoy-ingress"] = []string{fmt.Sprintf("* → TCP/%d,TCP/%d", in.Cluster.Resolved.NodePort, in.Cluster.Resolved.TunnelNodePort)}
+			}
+			got := map[string][]string{}
+			for _, o := range render(t, in) {
+				np, ok := o.(*networkingv1.NetworkPolicy)
+				if !ok {
+					continue
+				}
+				app := strings.TrimSuffix(np.Name, "-ingress")
+				wantSel := map[string]string{labelApp: app, labelCluster: in.Cluster.Name}
+				if np.Name == npDefaultDenyIngress {
+					wantSel = nil
+				}
+				if sel := np.Spec.PodSelector; !maps.Equal(sel.MatchLabels, wantSel) || len(sel.MatchExpressions) > 0 {
+					t.Errorf("%s: podSelector %+v, want %v", np.Name, sel, wantSel)
+				}
+				if !slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}) || len(np.Spec.Egress) > 0 {
+					t.Errorf("%s: policyTypes %v, egress %v: want Ingress only", np.Name, np.Spec.PolicyTypes, np.Spec.Egress)
+				}
+				var rules []string
+				for _, r := range np.Spec.Ingress {
+					var from, ports []string
+					for _, p := range r.From {
+						if p.PodSelector == nil || p.NamespaceSelector != nil || p.IPBlock != nil ||
+							p.PodSelector.MatchLabels[labelCluster] != in.Cluster.Name || len(p.PodSelector.MatchLabels) != 2 {
+							t.Errorf("%s: peer %+v is not a pod of this cluster", np.Name, p)
+							continue
+						}
+						from = append(from, p.PodSelector.MatchLabels[labelApp])
+					}
+					if len(from) == 0 {
+						from = []string{"*"}
+					}
+					for _, p := range r.Ports {
+						if p.Protocol == nil || p.Port == nil {
+							t.Errorf("%s: port %+v without protocol or number", np.Name, p)
+							continue
+						}
+						ports = append(ports, fmt.Sprintf("%s/%s", *p.Protocol, p.Port.String()))
+					}
+					rules = append(rules, strings.Join(from, ",")+" → "+strings.Join(ports, ","))
+				}
+				got[np.Name] = rules
+			}
+			if !maps.EqualFunc(got, want, slices.Equal) {
+				t.Errorf("NetworkPolicies\n got %v\nwant %v", got, want)
 			}
 		})
 	}
