@@ -165,7 +165,7 @@ func main() {
 // run runs a package's test binary with mutant id switched on, in the
 // package's folder, and reports whether the tests failed.
 func run(work, bin, dir string, id int) bool {
-	cmd := exec.Command(bin, "-test.count=1", "-test.failfast", "-test.timeout=2m")
+	cmd := exec.Command(bin, "-test.count=1", "-test.failfast", "-test.timeout=60s")
 	cmd.Dir = filepath.Join(work, dir)
 	cmd.Env = append(os.Environ(), env+"="+strconv.Itoa(id))
 	return cmd.Run() != nil

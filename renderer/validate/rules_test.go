@@ -195,6 +195,10 @@ func TestRules(t *testing.T) {
 		// NodePorts
 		{"nodePort on a Tunneling seed", func(c *model.Config) { c.Clusters[1].APIServer.NodePort = port(30000) },
 			`cluster "payments-prod": apiserver.nodePort is only used on seeds with expose "NodePort"; seed "europe" uses "Tunneling"`},
+		{"nodePort on a cluster of an unknown datacenter", func(c *model.Config) {
+			c.Clusters[0].Datacenter = "gcp-eu"
+			c.Clusters[0].APIServer.NodePort = port(30000)
+		}, `cluster "edge": datacenter "gcp-eu" does not exist in any seed`},
 		{"nodePort on a LoadBalancer seed", func(c *model.Config) {
 			seed(c, "america").Expose = model.ExposeLoadBalancer
 			c.Clusters[0].APIServer.NodePort = port(30000)
@@ -336,5 +340,31 @@ func TestInvalidRangeAllocatesNothing(t *testing.T) {
 	}
 	if r := cluster(cfg, "edge").Resolved; r.NodePort != 0 || r.TunnelNodePort != 0 {
 		t.Errorf("edge got NodePorts %d/%d from an invalid range", r.NodePort, r.TunnelNodePort)
+	}
+}
+
+// TestOneProblemEach: a value that is wrong in one way is reported once,
+// not again by the rules that need it to be right (a CIDR with host bits
+// is not also "too small" or "overlapping").
+func TestOneProblemEach(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		pods, services string
+		want           string
+	}{
+		{"small services with host bits", "172.25.0.0/16", "10.240.16.1/29", "has host bits set"},
+		{"pods with host bits, services inside", "172.25.0.1/16", "172.25.16.0/20", "has host bits set"},
+		{"services with host bits, inside pods", "172.25.0.0/16", "172.25.16.1/20", "has host bits set"},
+		{"pods not a CIDR", "x", "10.240.16.0/20", "is not a CIDR"},
+		{"IPv6 services", "172.25.0.0/16", "fd00::/120", "only IPv4 is supported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := fleet()
+			cfg.Clusters[0].Network = model.Network{Pods: tc.pods, Services: tc.services}
+			got := problems(t, cfg)
+			if len(got) != 1 || !strings.Contains(got[0], tc.want) {
+				t.Fatalf("want exactly one problem containing %q, got:\n%s", tc.want, strings.Join(got, "\n"))
+			}
+		})
 	}
 }
