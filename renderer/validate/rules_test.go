@@ -146,6 +146,8 @@ func TestRules(t *testing.T) {
 		{"nodePortRange of two ports", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-30001" }, ""},
 		{"nodePortRange without dash", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000" }, `nodePortRange "30000" must be`},
 		{"nodePortRange MIN not a number", func(c *model.Config) { seed(c, "europe").NodePortRange = "x-30000" }, `nodePortRange "x-30000" must be`},
+		{"nodePortRange MAX overflowing", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-99999999999999999999" }, `must be MIN-MAX`},
+		{"nodePortRange MIN overflowing", func(c *model.Config) { seed(c, "europe").NodePortRange = "99999999999999999999-30000" }, `must be MIN-MAX`},
 		{"nodePortRange MAX not a number", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-x" }, `nodePortRange "30000-x" must be`},
 
 		// SSH keys
