@@ -3,7 +3,7 @@
 // module (the real tree is never edited), runs the tests of the package
 // that holds it, and fails listing every mutant the tests let through.
 //
-//	go run ./hack/mutants [-v] [-only SUBSTRING] [-list]
+//	go run ./hack/mutants [-v] [-j N] [-only SUBSTRING] [-list]   (make mutants)
 //
 // The mutation sites are found by a walk over the syntax trees:
 //
@@ -16,7 +16,8 @@
 //     starting with "--" in a list, alone, concatenated or formatted) is
 //     deleted, and a constant value ("--name=value") changed; every field
 //     of a securityContext, of a NetworkPolicy type or of a netpol rule is
-//     deleted (zeroed), and a ptr(true)/ptr(false) in them flipped; in
+//     deleted (zeroed; not one set to T{}, which is zero already), and a
+//     ptr(true)/ptr(false) in them flipped; in
 //     networkpolicy.go every add(...) of a policy is deleted, every
 //     element of a rule, port or peer list deleted and every if condition
 //     negated.
