@@ -144,10 +144,13 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	)
 	rule := o.upgrade.against(func() *model.Config { <-baseLoaded; return baseCfg })
 	var headCfg *model.Config
+	// Before the head's compile starts reading the options: the two trees
+	// share the clusters they have in common.
+	o.compile.shareCache()
+	headOpts := o.compile
 	wg.Go(func() {
-		head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev, o.seeds, rule, func(c *model.Config) { headCfg = c })
+		head, headLabel, headErr = renderRevision(&headOpts, o.repo, headRev, o.seeds, rule, func(c *model.Config) { headCfg = c })
 	})
-	o.compile.shareCache() // the two trees share the clusters they have in common
 	quietBase := o.compile
 	quietBase.quiet = true
 	var once sync.Once

@@ -1,7 +1,8 @@
 // Package tree holds a rendered output tree in memory (Tree), writes it
 // to disk (Write), compares it with disk (Compare, for `fleetc check`) and
 // provides the byte-stable encoders the renderers use (EncodeYAML,
-// FileName, Kustomization). See DESIGN.md §4.
+// FileName, Kustomization). The layout and its guarantees, as users see
+// them, are in docs/output.md.
 //
 // # Index and ownership
 //

@@ -1,7 +1,9 @@
 // Package typed knows the Go type of every kind fleetc renders, and decodes
-// rendered YAML strictly into it: an unknown or misplaced field is an error.
-// Tests use it to prove the output is valid for its API; diff uses it to
-// compare objects.
+// YAML or JSON strictly into it: an unknown or misplaced field is an error.
+// The patch step (renderer/patch) decodes kustomize's patched output back
+// into typed objects with it, so a patch that makes an object invalid for
+// its API is an error; tests use it to prove the rendered output is valid.
+// (diff compares the rendered files' fields, without it.)
 package typed
 
 import (
@@ -66,12 +68,6 @@ var kinds = map[string]func() any{
 	"kubermatic.k8c.io/v1/Cluster":            func() any { return new(kkpv1.Cluster) },
 
 	"kubermatic.k8c.io/v1/KubermaticConfiguration": func() any { return new(kkpv1.KubermaticConfiguration) },
-}
-
-// Known reports whether apiVersion/kind has a Go type here.
-func Known(apiVersion, kind string) bool {
-	_, ok := kinds[apiVersion+"/"+kind]
-	return ok
 }
 
 // DecodeStrict decodes one YAML document into the Go type of its kind with

@@ -239,14 +239,15 @@ func (v *validator) anySeedBroken() bool {
 	return false
 }
 
+// parseRange parses "MIN-MAX" with 1 <= MIN < MAX <= 65535. What is not
+// a number (or no dash, so an empty MAX) parses as 0 and an overflow as
+// the largest int, both of which the bounds reject: no separate error check
+// is needed (nor could a test tell one apart).
 func parseRange(s string) (int, int, bool) {
-	a, b, ok := strings.Cut(s, "-")
-	if !ok {
-		return 0, 0, false
-	}
-	lo, err1 := strconv.Atoi(a)
-	hi, err2 := strconv.Atoi(b)
-	if err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo >= hi {
+	a, b, _ := strings.Cut(s, "-")
+	lo, _ := strconv.Atoi(a)
+	hi, _ := strconv.Atoi(b)
+	if lo < 1 || hi > 65535 || lo >= hi {
 		return 0, 0, false
 	}
 	return lo, hi, true
@@ -297,9 +298,10 @@ func (v *validator) clusters() {
 		for j, name := range c.SSHKeys {
 			k, ok := v.ix.SSHKeys[name]
 			switch {
-			case !ok && v.cfg.IsBroken("sshKeys", name):
 			case !ok:
-				v.diags.Addf(at("sshKeys", "["+strconv.Itoa(j)+"]"), "cluster %q: SSH key %q does not exist", c.Name, name)
+				if !v.cfg.IsBroken("sshKeys", name) {
+					v.diags.Addf(at("sshKeys", "["+strconv.Itoa(j)+"]"), "cluster %q: SSH key %q does not exist", c.Name, name)
+				}
 			case k.Project != c.Project:
 				v.diags.Addf(at("sshKeys", "["+strconv.Itoa(j)+"]"), "cluster %q: SSH key %q belongs to project %q, not to the cluster's project %q", c.Name, name, k.Project, c.Project)
 			}
@@ -387,18 +389,16 @@ func (v *validator) nodePorts() {
 			}
 			h := fnv.New32a()
 			fmt.Fprintf(h, "%s/%s", c.Name, purpose)
-			p := s.NodePortMin + int(h.Sum32()%uint32(size))
-			for used[p] != "" {
-				p++
-				if p > s.NodePortMax {
-					p = s.NodePortMin
-				}
+			off := int(h.Sum32() % uint32(size))
+			for used[s.NodePortMin+off] != "" {
+				off = (off + 1) % size // upwards, from the range's end back to its start
 			}
+			p := s.NodePortMin + off
 			used[p] = c.Name
 			return p
 		}
 		for _, c := range clusters {
-			if c.Resolved.NodePort == 0 && c.APIServer.NodePort == nil {
+			if c.APIServer.NodePort == nil { // a written port was taken above (or is wrong)
 				c.Resolved.NodePort = alloc(c, "apiserver")
 			}
 		}
