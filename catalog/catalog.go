@@ -54,6 +54,12 @@ type Images struct {
 	KubermaticAPI, KubermaticControllerManager, KubermaticDashboard string
 	// MachineController is the seed-side machine-controller (and its webhook).
 	MachineController string
+	// OperatingSystemManager is the seed-side operating-system-manager (and
+	// its webhook).
+	OperatingSystemManager string
+	// Inside the customer cluster: kube-proxy (tag v<patch version>),
+	// Cilium and its operator, metrics-server. CoreDNS is DNSResolver.
+	KubeProxy, Cilium, CiliumOperator, MetricsServer string
 }
 
 // file is the on-disk layout of catalog.yaml; see the comment at its top.
@@ -68,6 +74,7 @@ type coreFile struct {
 	APIServer         string `json:"apiServer"`
 	ControllerManager string `json:"controllerManager"`
 	Scheduler         string `json:"scheduler"`
+	KubeProxy         string `json:"kubeProxy"`
 }
 
 type imagesFile struct {
@@ -77,6 +84,10 @@ type imagesFile struct {
 	DNSResolver                 string `json:"dnsResolver"`
 	Envoy                       string `json:"envoy"`
 	MachineController           string `json:"machineController"`
+	OperatingSystemManager      string `json:"operatingSystemManager"`
+	Cilium                      string `json:"cilium"`
+	CiliumOperator              string `json:"ciliumOperator"`
+	MetricsServer               string `json:"metricsServer"`
 	KubermaticAPI               string `json:"kubermaticAPI"`
 	KubermaticControllerManager string `json:"kubermaticControllerManager"`
 	KubermaticDashboard         string `json:"kubermaticDashboard"`
@@ -136,6 +147,7 @@ func build(f *file) (*Catalog, error) {
 		{"core.apiServer", f.Core.APIServer},
 		{"core.controllerManager", f.Core.ControllerManager},
 		{"core.scheduler", f.Core.Scheduler},
+		{"core.kubeProxy", f.Core.KubeProxy},
 	} {
 		if err := checkRepository(r.repo); err != nil {
 			add("%s: %w", r.field, err)
@@ -148,6 +160,10 @@ func build(f *file) (*Catalog, error) {
 		{"images.dnsResolver", f.Images.DNSResolver},
 		{"images.envoy", f.Images.Envoy},
 		{"images.machineController", f.Images.MachineController},
+		{"images.operatingSystemManager", f.Images.OperatingSystemManager},
+		{"images.cilium", f.Images.Cilium},
+		{"images.ciliumOperator", f.Images.CiliumOperator},
+		{"images.metricsServer", f.Images.MetricsServer},
 		{"images.kubermaticAPI", f.Images.KubermaticAPI},
 		{"images.kubermaticControllerManager", f.Images.KubermaticControllerManager},
 		{"images.kubermaticDashboard", f.Images.KubermaticDashboard},
@@ -310,6 +326,11 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		KubermaticControllerManager: rw(g.KubermaticControllerManager),
 		KubermaticDashboard:         rw(g.KubermaticDashboard),
 		MachineController:           rw(g.MachineController),
+		OperatingSystemManager:      rw(g.OperatingSystemManager),
+		KubeProxy:                   core(c.core.KubeProxy),
+		Cilium:                      rw(g.Cilium),
+		CiliumOperator:              rw(g.CiliumOperator),
+		MetricsServer:               rw(g.MetricsServer),
 	}
 }
 

@@ -242,6 +242,11 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 			KubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0",
 			KubermaticDashboard:         "quay.io/kubermatic/dashboard:v2.31.0",
 			MachineController:           "quay.io/kubermatic/machine-controller:v1.66.2",
+			OperatingSystemManager:      "quay.io/kubermatic/operating-system-manager:v1.11.3",
+			KubeProxy:                   "registry.k8s.io/kube-proxy:v" + v.Version,
+			Cilium:                      "quay.io/cilium/cilium:v1.19.4",
+			CiliumOperator:              "quay.io/cilium/operator-generic:v1.19.4",
+			MetricsServer:               "registry.k8s.io/metrics-server/metrics-server:v0.7.2",
 		}
 		if got != exp {
 			t.Errorf("Images(%s, \"\") =\n  %+v\nwant\n  %+v", v.Version, got, exp)
@@ -351,6 +356,7 @@ core:
   apiServer: "registry.k8s.io/kube-apiserver"
   controllerManager: "registry.k8s.io/kube-controller-manager"
   scheduler: "registry.k8s.io/kube-scheduler"
+  kubeProxy: "registry.k8s.io/kube-proxy"
 images:
   httpProber: "quay.io/kubermatic/http-prober:v0.5.1"
   prometheus: "quay.io/prometheus/prometheus:v2.51.1"
@@ -358,6 +364,10 @@ images:
   dnsResolver: "registry.k8s.io/coredns/coredns:v1.10.1"
   envoy: "docker.io/envoyproxy/envoy:distroless-v1.37.0"
   machineController: "quay.io/kubermatic/machine-controller:v1.66.2"
+  operatingSystemManager: "quay.io/kubermatic/operating-system-manager:v1.11.3"
+  cilium: "quay.io/cilium/cilium:v1.19.4"
+  ciliumOperator: "quay.io/cilium/operator-generic:v1.19.4"
+  metricsServer: "registry.k8s.io/metrics-server/metrics-server:v0.7.2"
   kubermaticAPI: "quay.io/kubermatic/dashboard:v2.31.0"
   kubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0"
   kubermaticDashboard: "quay.io/kubermatic/dashboard:v2.31.0"

@@ -170,9 +170,19 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 		}
 		folders = append(folders, folder{dir: path.Join(SeedDir(s.Name), "flux"), objs: fluxObjs})
 		for _, c := range clusters {
-			if objs := usercluster.Objects(&cfg.Master, ix.Projects[c.Project]); len(objs) > 0 {
-				folders = append(folders, folder{dir: UserClusterDir(s.Name, c.Name), objs: objs})
+			objs, err := usercluster.Objects(usercluster.Input{
+				Cluster:    c,
+				Seed:       s,
+				Datacenter: ix.Datacenters[c.Datacenter],
+				Master:     &cfg.Master,
+				Project:    ix.Projects[c.Project],
+				Images:     cat.Images(catalog.Version{Version: c.Resolved.Version, Minor: c.Resolved.Minor}, cfg.Master.Registry),
+				SSHKeys:    clusterKeys(ix, c),
+			})
+			if err != nil {
+				return fmt.Errorf("cluster %s: %w", c.Name, err)
 			}
+			folders = append(folders, folder{dir: UserClusterDir(s.Name, c.Name), objs: objs})
 		}
 	}
 	if err := addFolders(t, folders, workers); err != nil {

@@ -129,9 +129,9 @@ func Objects(in Input) ([]object.Object, error) {
 				Suspend:       c.Paused,
 			},
 		})
-		if in.Master.OIDC != nil {
-			// The project members' RBAC inside the customer cluster
-			// (package usercluster), once its control plane is ready.
+		{
+			// What is applied inside the customer cluster (package
+			// usercluster), once its control plane is ready.
 			objs = append(objs, &kustomizev1.Kustomization{
 				TypeMeta:   metav1.TypeMeta{APIVersion: kustomizev1.GroupVersion.String(), Kind: kustomizev1.KustomizationKind},
 				ObjectMeta: objectMeta(UserClusterName(c.Name)),

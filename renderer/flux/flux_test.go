@@ -74,8 +74,20 @@ func gitRepository(t *testing.T, objs []object.Object) *sourcev1.GitRepository {
 func TestKustomizations(t *testing.T) {
 	objs := render(t, testInput())
 	ks := kustomizations(objs)
-	if len(objs) != 4 || len(ks) != 3 {
-		t.Fatalf("%d objects, %d Kustomizations; want 4 and 3", len(objs), len(ks))
+	// Per cluster: its control plane and its usercluster folder.
+	if len(objs) != 7 || len(ks) != 6 {
+		t.Fatalf("%d objects, %d Kustomizations; want 7 and 6", len(objs), len(ks))
+	}
+	for _, c := range []string{"billing", "payments", "web"} {
+		u, ok := ks[UserClusterName(c)]
+		if !ok {
+			t.Fatalf("no Kustomization %s (every cluster gets one, OIDC or not)", UserClusterName(c))
+		}
+		if u.Spec.Path != "./rendered/seeds/eu/usercluster/"+c || u.Spec.KubeConfig == nil ||
+			u.Spec.KubeConfig.SecretRef.Name != UserClusterKubeconfig(c) ||
+			len(u.Spec.DependsOn) != 1 || u.Spec.DependsOn[0].Name != KustomizationName(c) {
+			t.Errorf("%s: %+v", u.Name, u.Spec)
+		}
 	}
 	tests := []struct {
 		name, path string

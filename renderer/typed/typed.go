@@ -17,9 +17,11 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/fleetc/fleetc/renderer/master/kkpv1"
+	"github.com/fleetc/fleetc/renderer/usercluster"
 )
 
 // kinds maps "apiVersion/kind" to a constructor of its Go type.
@@ -53,6 +55,10 @@ var kinds = map[string]func() any{
 	"kubermatic.k8c.io/v1/UserProjectBinding": func() any { return new(kkpv1.UserProjectBinding) },
 	"kubermatic.k8c.io/v1/UserSSHKey":         func() any { return new(kkpv1.UserSSHKey) },
 	"kubermatic.k8c.io/v1/Seed":               func() any { return new(kkpv1.Seed) },
+
+	"apiextensions.k8s.io/v1/CustomResourceDefinition": func() any { return new(apiextensionsv1.CustomResourceDefinition) },
+	"apiregistration.k8s.io/v1/APIService":             func() any { return new(usercluster.APIService) },
+	"cluster.k8s.io/v1alpha1/MachineDeployment":        func() any { return new(usercluster.MachineDeployment) },
 }
 
 // Known reports whether apiVersion/kind has a Go type here.
