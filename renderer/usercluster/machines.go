@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
@@ -14,28 +15,44 @@ import (
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
 	machinecontroller "github.com/fleetc/fleetc/third_party/machine-controller"
+	osm "github.com/fleetc/fleetc/third_party/operating-system-manager"
 )
 
 // PoolLabel selects the Machines of a node pool.
 const PoolLabel = "fleetc.io/node-pool"
 
-// crds parses machine-controller's CRDs once.
+// The identities (client certificate CNs) of machine-controller and
+// operating-system-manager, which run on the seed, in the customer cluster.
+const (
+	MachineControllerUser = "machine-controller"
+	OSMUser               = "operating-system-manager"
+)
+
+// crds parses machine-controller's and operating-system-manager's CRDs
+// once.
 var crds = sync.OnceValues(func() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	var out []*apiextensionsv1.CustomResourceDefinition
-	for i, doc := range bytes.Split(machinecontroller.CRDs, []byte("\n---\n")) {
-		if len(bytes.TrimSpace(doc)) == 0 {
-			continue
+	for _, src := range []struct {
+		name string
+		data []byte
+	}{{"machine-controller", machinecontroller.CRDs}, {"operating-system-manager", osm.CRDs}} {
+		for i, doc := range bytes.Split(src.data, []byte("\n---\n")) {
+			doc = bytes.TrimPrefix(bytes.TrimSpace(doc), []byte("---"))
+			if len(bytes.TrimSpace(doc)) == 0 {
+				continue
+			}
+			crd := &apiextensionsv1.CustomResourceDefinition{}
+			if err := yaml.UnmarshalStrict(doc, crd); err != nil {
+				return nil, fmt.Errorf("%s CRD %d: %w", src.name, i, err)
+			}
+			out = append(out, crd)
 		}
-		crd := &apiextensionsv1.CustomResourceDefinition{}
-		if err := yaml.UnmarshalStrict(doc, crd); err != nil {
-			return nil, fmt.Errorf("machine-controller CRD %d: %w", i, err)
-		}
-		out = append(out, crd)
 	}
 	return out, nil
 })
 
-// machines returns machine-controller's CRDs and a MachineDeployment per
+// machines returns machine-controller's and operating-system-manager's
+// CRDs and a MachineDeployment per
 // node pool. Pools on bringyourown have no machines: their nodes join
 // with a bootstrap token by hand.
 func (b *builder) machines() ([]object.Object, error) {
@@ -49,6 +66,14 @@ func (b *builder) machines() ([]object.Object, error) {
 	}
 	if b.in.Datacenter.Provider.BringYourOwn != nil {
 		return out, nil
+	}
+	// machine-controller creates nodes, bootstrap tokens and approves
+	// CSRs; operating-system-manager writes the nodes' provisioning
+	// Secrets: both get cluster-admin in the customer cluster, where
+	// Kubermatic gives each a wide ClusterRole of its own.
+	for _, u := range []string{MachineControllerUser, OSMUser} {
+		out = append(out, clusterRoleBinding("fleetc:"+u, "cluster-admin",
+			rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: u}))
 	}
 	keys := make([]string, 0, len(b.in.SSHKeys))
 	for _, k := range b.in.SSHKeys {

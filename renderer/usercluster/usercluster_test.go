@@ -266,7 +266,8 @@ func TestCNI(t *testing.T) {
 func TestMachineDeployments(t *testing.T) {
 	in := input(model.ExposeTunneling, aws)
 	objs := render(t, in)
-	for _, crd := range []string{"machines.cluster.k8s.io", "machinesets.cluster.k8s.io", "machinedeployments.cluster.k8s.io"} {
+	for _, crd := range []string{"machines.cluster.k8s.io", "machinesets.cluster.k8s.io", "machinedeployments.cluster.k8s.io",
+		"operatingsystemconfigs.operatingsystemmanager.k8c.io", "operatingsystemprofiles.operatingsystemmanager.k8c.io"} {
 		if !has(objs, "CustomResourceDefinition", crd) {
 			t.Errorf("no CRD %s", crd)
 		}
