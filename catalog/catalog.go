@@ -49,7 +49,7 @@ type Images struct {
 	// Minor-dependent components.
 	Etcd, KonnectivityServer, KonnectivityAgent string
 	// Version-independent pins.
-	HTTPProber, Prometheus, OpenVPN, DNSResolver, Envoy string
+	Prometheus, OpenVPN, DNSResolver, Envoy string
 	// Kubermatic components, all at one pinned KKP release tag.
 	KubermaticAPI, KubermaticControllerManager, KubermaticDashboard string
 	// MachineController is the seed-side machine-controller (and its webhook).
@@ -60,6 +60,8 @@ type Images struct {
 	// Inside the customer cluster: kube-proxy (tag v<patch version>),
 	// Cilium and its operator, metrics-server. CoreDNS is DNSResolver.
 	KubeProxy, Cilium, CiliumOperator, MetricsServer string
+	// Canal: calico-node, Calico's CNI plugin installer and Flannel.
+	CalicoNode, CalicoCNI, Flannel string
 }
 
 // file is the on-disk layout of catalog.yaml; see the comment at its top.
@@ -78,7 +80,6 @@ type coreFile struct {
 }
 
 type imagesFile struct {
-	HTTPProber                  string `json:"httpProber"`
 	Prometheus                  string `json:"prometheus"`
 	OpenVPN                     string `json:"openVPN"`
 	DNSResolver                 string `json:"dnsResolver"`
@@ -88,6 +89,9 @@ type imagesFile struct {
 	Cilium                      string `json:"cilium"`
 	CiliumOperator              string `json:"ciliumOperator"`
 	MetricsServer               string `json:"metricsServer"`
+	CalicoNode                  string `json:"calicoNode"`
+	CalicoCNI                   string `json:"calicoCNI"`
+	Flannel                     string `json:"flannel"`
 	KubermaticAPI               string `json:"kubermaticAPI"`
 	KubermaticControllerManager string `json:"kubermaticControllerManager"`
 	KubermaticDashboard         string `json:"kubermaticDashboard"`
@@ -154,7 +158,6 @@ func build(f *file) (*Catalog, error) {
 		}
 	}
 	for _, r := range []struct{ field, ref string }{
-		{"images.httpProber", f.Images.HTTPProber},
 		{"images.prometheus", f.Images.Prometheus},
 		{"images.openVPN", f.Images.OpenVPN},
 		{"images.dnsResolver", f.Images.DNSResolver},
@@ -164,6 +167,9 @@ func build(f *file) (*Catalog, error) {
 		{"images.cilium", f.Images.Cilium},
 		{"images.ciliumOperator", f.Images.CiliumOperator},
 		{"images.metricsServer", f.Images.MetricsServer},
+		{"images.calicoNode", f.Images.CalicoNode},
+		{"images.calicoCNI", f.Images.CalicoCNI},
+		{"images.flannel", f.Images.Flannel},
 		{"images.kubermaticAPI", f.Images.KubermaticAPI},
 		{"images.kubermaticControllerManager", f.Images.KubermaticControllerManager},
 		{"images.kubermaticDashboard", f.Images.KubermaticDashboard},
@@ -317,7 +323,6 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		Etcd:                        rw(m.Etcd),
 		KonnectivityServer:          rw(m.KonnectivityServer),
 		KonnectivityAgent:           rw(m.KonnectivityAgent),
-		HTTPProber:                  rw(g.HTTPProber),
 		Prometheus:                  rw(g.Prometheus),
 		OpenVPN:                     rw(g.OpenVPN),
 		DNSResolver:                 rw(g.DNSResolver),
@@ -331,6 +336,9 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		Cilium:                      rw(g.Cilium),
 		CiliumOperator:              rw(g.CiliumOperator),
 		MetricsServer:               rw(g.MetricsServer),
+		CalicoNode:                  rw(g.CalicoNode),
+		CalicoCNI:                   rw(g.CalicoCNI),
+		Flannel:                     rw(g.Flannel),
 	}
 }
 

@@ -31,25 +31,42 @@ const (
 // crds parses machine-controller's and operating-system-manager's CRDs
 // once.
 var crds = sync.OnceValues(func() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	mc, err := parseCRDs("machine-controller", machinecontroller.CRDs)
+	if err != nil {
+		return nil, err
+	}
+	o, err := parseCRDs("operating-system-manager", osm.CRDs)
+	return append(mc, o...), err
+})
+
+// parseCRDs decodes YAML documents separated by "---" lines strictly into
+// CustomResourceDefinitions.
+func parseCRDs(source string, data []byte) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	var out []*apiextensionsv1.CustomResourceDefinition
-	for _, src := range []struct {
-		name string
-		data []byte
-	}{{"machine-controller", machinecontroller.CRDs}, {"operating-system-manager", osm.CRDs}} {
-		for i, doc := range bytes.Split(src.data, []byte("\n---\n")) {
-			doc = bytes.TrimPrefix(bytes.TrimSpace(doc), []byte("---"))
-			if len(bytes.TrimSpace(doc)) == 0 {
-				continue
-			}
-			crd := &apiextensionsv1.CustomResourceDefinition{}
-			if err := yaml.UnmarshalStrict(doc, crd); err != nil {
-				return nil, fmt.Errorf("%s CRD %d: %w", src.name, i, err)
-			}
-			out = append(out, crd)
+	for i, doc := range bytes.Split(data, []byte("\n---\n")) {
+		doc = bytes.TrimPrefix(bytes.TrimSpace(doc), []byte("---"))
+		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
+			continue
 		}
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := yaml.UnmarshalStrict(doc, crd); err != nil {
+			return nil, fmt.Errorf("%s CRD %d: %w", source, i, err)
+		}
+		out = append(out, crd)
 	}
 	return out, nil
-})
+}
+
+// stripComments drops the comment lines of a YAML document.
+func stripComments(doc []byte) []byte {
+	var out [][]byte
+	for _, l := range bytes.Split(doc, []byte("\n")) {
+		if !bytes.HasPrefix(bytes.TrimSpace(l), []byte("#")) {
+			out = append(out, l)
+		}
+	}
+	return bytes.Join(out, []byte("\n"))
+}
 
 // machines returns machine-controller's and operating-system-manager's
 // CRDs and a MachineDeployment per

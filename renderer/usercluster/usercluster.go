@@ -108,7 +108,11 @@ func Objects(in Input) ([]object.Object, error) {
 	add(kp...)
 	switch b.c.CNI {
 	case model.CNICanal:
-		add(b.canal()...)
+		canal, err := b.canal()
+		if err != nil {
+			return nil, err
+		}
+		add(canal...)
 	default:
 		add(b.cilium()...)
 	}

@@ -252,14 +252,21 @@ func TestCNI(t *testing.T) {
 	if !has(objs, "DaemonSet", "cilium") || !has(objs, "Deployment", "cilium-operator") {
 		t.Error("cilium not rendered by default")
 	}
-	cm := find[*corev1.ConfigMap](t, objs, "ConfigMap", "cilium-config")
-	if cm.Data["ipam"] != "kubernetes" {
-		t.Errorf("cilium ipam %q", cm.Data["ipam"])
+	ccm := find[*corev1.ConfigMap](t, objs, "ConfigMap", "cilium-config")
+	if ccm.Data["ipam"] != "kubernetes" {
+		t.Errorf("cilium ipam %q", ccm.Data["ipam"])
 	}
 	in.Cluster.CNI = model.CNICanal
 	objs = render(t, in)
-	if has(objs, "DaemonSet", "cilium") {
-		t.Error("cilium rendered for canal")
+	if has(objs, "DaemonSet", "cilium") || !has(objs, "DaemonSet", "canal") {
+		t.Error("canal: cilium rendered, or canal not")
+	}
+	if !has(objs, "CustomResourceDefinition", "felixconfigurations.crd.projectcalico.org") {
+		t.Error("canal without Calico's CRDs")
+	}
+	cm := find[*corev1.ConfigMap](t, objs, "ConfigMap", "canal-config")
+	if !strings.Contains(cm.Data["net-conf.json"], `"Network":"172.25.0.0/16"`) {
+		t.Errorf("flannel net-conf %s", cm.Data["net-conf.json"])
 	}
 }
 
@@ -321,4 +328,3 @@ func TestCloudProviderSpec(t *testing.T) {
 		}
 	}
 }
-
