@@ -162,6 +162,7 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 		return fmt.Errorf("master: %w", err)
 	}
 	folders := []folder{{dir: MasterDir, objs: masterObjs}}
+	proxySeeds := map[string]bool{}
 	for i, s := range seeds {
 		clusters := bySeed[i]
 		fluxObjs, err := flux.Objects(flux.Input{Master: &cfg.Master, Seed: s, Clusters: clusters})
@@ -169,6 +170,16 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 			return fmt.Errorf("seed %s: flux: %w", s.Name, err)
 		}
 		folders = append(folders, folder{dir: path.Join(SeedDir(s.Name), "flux"), objs: fluxObjs})
+		proxy, err := controlplane.SeedProxyObjects(controlplane.SeedProxyInput{
+			Seed: s, Master: &cfg.Master, Clusters: clusters, Images: cat.Images(cat.Default(), cfg.Master.Registry),
+		})
+		if err != nil {
+			return fmt.Errorf("seed %s: %w", s.Name, err)
+		}
+		if len(proxy) > 0 {
+			folders = append(folders, folder{dir: path.Join(SeedDir(s.Name), seedProxyDir), objs: proxy})
+			proxySeeds[s.Name] = true
+		}
 		for _, c := range clusters {
 			objs, err := usercluster.Objects(usercluster.Input{
 				Cluster:    c,
@@ -189,7 +200,11 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 		return err
 	}
 	for _, s := range seeds {
-		if err := t.Add(path.Join(SeedDir(s.Name), "kustomization.yaml"), tree.Kustomization([]string{"flux"})); err != nil {
+		resources := []string{"flux"}
+		if proxySeeds[s.Name] {
+			resources = append(resources, seedProxyDir)
+		}
+		if err := t.Add(path.Join(SeedDir(s.Name), "kustomization.yaml"), tree.Kustomization(resources)); err != nil {
 			return err
 		}
 	}
@@ -484,6 +499,9 @@ func addEncoded(t *tree.Tree, dir string, items []encoded, extra []string) error
 	}
 	return t.Add(path.Join(dir, "kustomization.yaml"), tree.Kustomization(resources))
 }
+
+// seedProxyDir is the folder of a seed's nodeport-proxy, next to flux/.
+const seedProxyDir = "nodeport-proxy"
 
 // UserClusterDir is the folder of what is applied inside a customer
 // cluster (package usercluster), by the seed's Flux Kustomization

@@ -327,7 +327,7 @@ func ExampleCompile() {
 	var k map[string]any
 	_ = yaml.Unmarshal(data, &k)
 	fmt.Println(k["resources"])
-	// Output: [flux]
+	// Output: [flux nodeport-proxy]
 }
 
 // first shortens a list of paths for a message.
