@@ -44,9 +44,11 @@ const (
 )
 
 // machinesEnabled reports whether the cluster runs machine-controller:
-// on every provider but bringyourown, when it has cloud credentials.
+// when it has node pools and cloud credentials, on every provider but
+// bringyourown (package usercluster renders the CRDs and machines on the
+// same condition; validation requires credentials for such pools).
 func (b *builder) machinesEnabled() bool {
-	return b.in.Datacenter.Provider.BringYourOwn == nil && b.c.Resolved.Credentials != ""
+	return b.in.Datacenter.Provider.BringYourOwn == nil && b.c.Resolved.Credentials != "" && len(b.c.NodePools) > 0
 }
 
 // credentialEnv wires the credentials Secret into a container, key by key.

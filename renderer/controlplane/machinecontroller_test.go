@@ -18,6 +18,7 @@ func machineInput(v variant, credentials string) Input {
 	in.Images.MachineController = "mirror.example.com/kubermatic/machine-controller:v1.66.2"
 	in.Images.OperatingSystemManager = "mirror.example.com/kubermatic/operating-system-manager:v1.11.3"
 	in.Cluster.Resolved.Credentials = credentials
+	in.Cluster.NodePools = map[string]model.NodePool{"workers": {Replicas: 1, Size: "m", OS: model.OSUbuntu, DiskSize: 25}}
 	return in
 }
 
@@ -27,6 +28,16 @@ func TestMachineControllerOnlyWithCredentials(t *testing.T) {
 			for _, creds := range []string{"", "cloud-creds"} {
 				objs := render(t, machineInput(v, creds))
 				want := creds != "" && v.provider.BringYourOwn == nil
+				in := machineInput(v, creds)
+				if creds != "" {
+					// Without pools there is nothing to run.
+					in.Cluster.NodePools = nil
+					for _, o := range render(t, in) {
+						if object.Kind(o) == "Deployment" && o.GetName() == appMachineController {
+							t.Errorf("machine-controller without node pools")
+						}
+					}
+				}
 				for _, app := range []string{appMachineController, appMachineControllerWebhook, appOSM, appOSMWebhook} {
 					got := slices.ContainsFunc(objs, func(o object.Object) bool { return object.Kind(o) == "Deployment" && o.GetName() == app })
 					if got != want {

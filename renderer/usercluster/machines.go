@@ -69,10 +69,14 @@ func stripComments(doc []byte) []byte {
 }
 
 // machines returns machine-controller's and operating-system-manager's
-// CRDs and a MachineDeployment per
-// node pool. Pools on bringyourown have no machines: their nodes join
-// with a bootstrap token by hand.
+// CRDs and a MachineDeployment per node pool, for a cluster with node
+// pools (the seed runs machine-controller and OSM on the same condition).
+// Pools on bringyourown have no machines: their nodes join with a
+// bootstrap token by hand.
 func (b *builder) machines() ([]object.Object, error) {
+	if b.in.Datacenter.Provider.BringYourOwn != nil || len(b.c.NodePools) == 0 {
+		return nil, nil
+	}
 	defs, err := crds()
 	if err != nil {
 		return nil, fmt.Errorf("usercluster: %w", err)
@@ -80,9 +84,6 @@ func (b *builder) machines() ([]object.Object, error) {
 	var out []object.Object
 	for _, d := range defs {
 		out = append(out, d.DeepCopyObject().(object.Object))
-	}
-	if b.in.Datacenter.Provider.BringYourOwn != nil {
-		return out, nil
 	}
 	// machine-controller creates nodes, bootstrap tokens and approves
 	// CSRs; operating-system-manager writes the nodes' provisioning

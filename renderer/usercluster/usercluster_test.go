@@ -299,8 +299,15 @@ func TestMachineDeployments(t *testing.T) {
 	}
 	in = input(model.ExposeTunneling, model.Provider{BringYourOwn: &model.BringYourOwn{}})
 	for _, o := range render(t, in) {
-		if object.Kind(o) == "MachineDeployment" {
-			t.Errorf("bringyourown: %s rendered", o.GetName())
+		if object.Kind(o) == "MachineDeployment" || object.Kind(o) == "CustomResourceDefinition" {
+			t.Errorf("bringyourown: %s %s rendered", object.Kind(o), o.GetName())
+		}
+	}
+	in = input(model.ExposeTunneling, aws)
+	in.Cluster.NodePools = nil
+	for _, o := range render(t, in) {
+		if object.Kind(o) == "CustomResourceDefinition" {
+			t.Errorf("no pools: CRD %s rendered (nothing runs machine-controller)", o.GetName())
 		}
 	}
 }
