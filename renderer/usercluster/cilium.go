@@ -21,7 +21,7 @@ const (
 // default for Cilium with a kube-proxy mode other than ebpf).
 func (b *builder) ciliumConfig() map[string]string {
 	return map[string]string{
-		"cluster-name":                b.c.Name,
+		"cluster-name":                "default", // only meaningful with cluster mesh; names are at most 32 characters there
 		"identity-allocation-mode":    "crd",
 		"ipam":                        "kubernetes",
 		"k8s-require-ipv4-pod-cidr":   "true",
