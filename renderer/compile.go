@@ -151,9 +151,10 @@ func (o Options) workers() int {
 	return o.Workers
 }
 
-// addShared adds what is not a cluster's control plane: the master's
-// folder, and per seed its Flux objects, its kustomization and the
-// user-cluster folders of its clusters (bySeed[i]: those of seeds[i]).
+// addShared adds what does not belong to one cluster: the master's
+// folder, and per seed its Flux objects, its nodeport-proxy and its
+// kustomization (bySeed[i]: the clusters of seeds[i]). A cluster's
+// usercluster folder is rendered (and cached) with its control plane.
 // The objects are built here and encoded on every core (the master's
 // folder alone holds an object per user, project, key and seed).
 func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed, bySeed [][]*model.Cluster, workers int) error {
@@ -179,21 +180,6 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 		if len(proxy) > 0 {
 			folders = append(folders, folder{dir: path.Join(SeedDir(s.Name), seedProxyDir), objs: proxy})
 			proxySeeds[s.Name] = true
-		}
-		for _, c := range clusters {
-			objs, err := usercluster.Objects(usercluster.Input{
-				Cluster:    c,
-				Seed:       s,
-				Datacenter: ix.Datacenters[c.Datacenter],
-				Master:     &cfg.Master,
-				Project:    ix.Projects[c.Project],
-				Images:     cat.Images(catalog.Version{Version: c.Resolved.Version, Minor: c.Resolved.Minor}, cfg.Master.Registry),
-				SSHKeys:    clusterKeys(ix, c),
-			})
-			if err != nil {
-				return fmt.Errorf("cluster %s: %w", c.Name, err)
-			}
-			folders = append(folders, folder{dir: UserClusterDir(s.Name, c.Name), objs: objs})
 		}
 	}
 	if err := addFolders(t, folders, workers); err != nil {
@@ -330,7 +316,7 @@ func cachedCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *
 	}
 	key := ClusterKey(cfg, ix, cat, c)
 	if e, ok := cache.Get(key); ok {
-		if r, ok := fromCache(e, ClusterDir(c.Resolved.Seed, c.Name), clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)); ok {
+		if r, ok := fromCache(e, ClusterDir(c.Resolved.Seed, c.Name), UserClusterDir(c.Resolved.Seed, c.Name), clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)); ok {
 			return r, nil
 		}
 	}
@@ -359,6 +345,23 @@ func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c 
 	objs, r.matched, r.problems = applyPatches(objs, r.patches)
 	r.tree = tree.New()
 	if err := addFolder(r.tree, ClusterDir(c.Resolved.Seed, c.Name), objs, nil); err != nil {
+		return clusterResult{}, err
+	}
+	// What Flux applies inside the customer cluster (its own folder,
+	// cached with the control plane; patches do not apply to it).
+	ucObjs, err := usercluster.Objects(usercluster.Input{
+		Cluster:    c,
+		Seed:       ix.Seeds[c.Resolved.Seed],
+		Datacenter: ix.Datacenters[c.Datacenter],
+		Master:     &cfg.Master,
+		Project:    ix.Projects[c.Project],
+		Images:     cat.Images(ver, cfg.Master.Registry),
+		SSHKeys:    keys,
+	})
+	if err != nil {
+		return clusterResult{}, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	if err := addFolder(r.tree, UserClusterDir(c.Resolved.Seed, c.Name), ucObjs, nil); err != nil {
 		return clusterResult{}, err
 	}
 	return r, nil
