@@ -96,7 +96,7 @@ func (b *builder) cilium() []object.Object {
 			Selector: selector(appCilium),
 			UpdateStrategy: appsv1.DaemonSetUpdateStrategy{
 				Type:          appsv1.RollingUpdateDaemonSetStrategyType,
-				RollingUpdate: &appsv1.RollingUpdateDaemonSet{MaxUnavailable: ptr(intstr.FromString("2"))},
+				RollingUpdate: &appsv1.RollingUpdateDaemonSet{MaxUnavailable: ptr(intstr.FromInt32(2))},
 			},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: podMeta(appCilium),
