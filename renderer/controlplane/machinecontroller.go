@@ -110,7 +110,8 @@ func (b *builder) machineControllers() ([]object.Object, error) {
 			"-kubeconfig=" + kubeconfigFile,
 			"-log-format=json",
 			"-worker-count=10",
-			"-cluster-dns=" + dnsIP,
+			// The nodes' DNS is OSM's -cluster-dns (machine-controller's
+			// flag of that name is a no-op since v1.58).
 			"-metrics-address=0.0.0.0:8080",
 			"-health-probe-address=0.0.0.0:8085",
 			"-node-csr-approver",

@@ -72,8 +72,12 @@ func TestMachineControllerCredentials(t *testing.T) {
 	}
 	mc := find[*appsv1.Deployment](objs, "Deployment", appMachineController)
 	args := mc.Spec.Template.Spec.Containers[0].Args
-	if !slices.Contains(args, "-cluster-dns=10.240.16.10") || !slices.Contains(args, "-kubeconfig="+kubeconfigFile) {
+	if !slices.Contains(args, "-node-csr-approver") || !slices.Contains(args, "-kubeconfig="+kubeconfigFile) {
 		t.Errorf("machine-controller args %v", args)
+	}
+	osm := find[*appsv1.Deployment](objs, "Deployment", appOSM)
+	if args := osm.Spec.Template.Spec.Containers[0].Args; !slices.Contains(args, "-cluster-dns=10.240.16.10") {
+		t.Errorf("operating-system-manager args %v: the nodes' DNS is the kube-dns Service", args)
 	}
 	for _, c := range []struct{ name, cn string }{{certMachineController, MachineControllerUser}, {certOSM, OSMUser}} {
 		crt := find[*cmv1.Certificate](objs, "Certificate", c.name)
