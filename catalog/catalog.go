@@ -49,13 +49,21 @@ type Images struct {
 	// Minor-dependent components.
 	Etcd, KonnectivityServer, KonnectivityAgent string
 	// Version-independent pins.
-	HTTPProber, Prometheus, OpenVPN, DNSResolver, Envoy string
+	Prometheus, OpenVPN, DNSResolver, Envoy string
 	// Kubermatic components, all at one pinned KKP release tag: Community
 	// Edition, and the Enterprise Edition's (*EE).
 	KubermaticAPI, KubermaticControllerManager, KubermaticDashboard       string
 	KubermaticAPIEE, KubermaticControllerManagerEE, KubermaticDashboardEE string
 	// MachineController is the seed-side machine-controller (and its webhook).
 	MachineController string
+	// OperatingSystemManager is the seed-side operating-system-manager (and
+	// its webhook).
+	OperatingSystemManager string
+	// Inside the customer cluster: kube-proxy (tag v<patch version>),
+	// Cilium and its operator, metrics-server. CoreDNS is DNSResolver.
+	KubeProxy, Cilium, CiliumOperator, MetricsServer string
+	// Canal: calico-node, Calico's CNI plugin installer and Flannel.
+	CalicoNode, CalicoCNI, Flannel string
 	// Kubectl is an image with a POSIX shell and kubectl: the
 	// kubeconfig-writer that gives Flux its kubeconfig of a customer cluster.
 	Kubectl string
@@ -75,10 +83,10 @@ type coreFile struct {
 	APIServer         string `json:"apiServer"`
 	ControllerManager string `json:"controllerManager"`
 	Scheduler         string `json:"scheduler"`
+	KubeProxy         string `json:"kubeProxy"`
 }
 
 type imagesFile struct {
-	HTTPProber                  string `json:"httpProber"`
 	Kubectl                     string `json:"kubectl"`
 	Prometheus                  string `json:"prometheus"`
 	OpenVPN                     string `json:"openVPN"`
@@ -86,6 +94,13 @@ type imagesFile struct {
 	Envoy                       string `json:"envoy"`
 	MachineController           string `json:"machineController"`
 	S3Client                    string `json:"s3Client"`
+	OperatingSystemManager      string `json:"operatingSystemManager"`
+	Cilium                      string `json:"cilium"`
+	CiliumOperator              string `json:"ciliumOperator"`
+	MetricsServer               string `json:"metricsServer"`
+	CalicoNode                  string `json:"calicoNode"`
+	CalicoCNI                   string `json:"calicoCNI"`
+	Flannel                     string `json:"flannel"`
 	KubermaticAPI               string `json:"kubermaticAPI"`
 	KubermaticControllerManager string `json:"kubermaticControllerManager"`
 	KubermaticDashboard         string `json:"kubermaticDashboard"`
@@ -149,13 +164,13 @@ func build(f *file) (*Catalog, error) {
 		{"core.apiServer", f.Core.APIServer},
 		{"core.controllerManager", f.Core.ControllerManager},
 		{"core.scheduler", f.Core.Scheduler},
+		{"core.kubeProxy", f.Core.KubeProxy},
 	} {
 		if err := checkRepository(r.repo); err != nil {
 			add("%s: %w", r.field, err)
 		}
 	}
 	for _, r := range []struct{ field, ref string }{
-		{"images.httpProber", f.Images.HTTPProber},
 		{"images.prometheus", f.Images.Prometheus},
 		{"images.openVPN", f.Images.OpenVPN},
 		{"images.dnsResolver", f.Images.DNSResolver},
@@ -163,6 +178,13 @@ func build(f *file) (*Catalog, error) {
 		{"images.machineController", f.Images.MachineController},
 		{"images.kubectl", f.Images.Kubectl},
 		{"images.s3Client", f.Images.S3Client},
+		{"images.operatingSystemManager", f.Images.OperatingSystemManager},
+		{"images.cilium", f.Images.Cilium},
+		{"images.ciliumOperator", f.Images.CiliumOperator},
+		{"images.metricsServer", f.Images.MetricsServer},
+		{"images.calicoNode", f.Images.CalicoNode},
+		{"images.calicoCNI", f.Images.CalicoCNI},
+		{"images.flannel", f.Images.Flannel},
 		{"images.kubermaticAPI", f.Images.KubermaticAPI},
 		{"images.kubermaticControllerManager", f.Images.KubermaticControllerManager},
 		{"images.kubermaticDashboard", f.Images.KubermaticDashboard},
@@ -319,7 +341,6 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		Etcd:                          rw(m.Etcd),
 		KonnectivityServer:            rw(m.KonnectivityServer),
 		KonnectivityAgent:             rw(m.KonnectivityAgent),
-		HTTPProber:                    rw(g.HTTPProber),
 		Prometheus:                    rw(g.Prometheus),
 		OpenVPN:                       rw(g.OpenVPN),
 		DNSResolver:                   rw(g.DNSResolver),
@@ -331,6 +352,14 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		KubermaticControllerManagerEE: rw(g.KubermaticControllerManagerEE),
 		KubermaticDashboardEE:         rw(g.KubermaticDashboardEE),
 		MachineController:             rw(g.MachineController),
+		OperatingSystemManager:        rw(g.OperatingSystemManager),
+		KubeProxy:                     core(c.core.KubeProxy),
+		Cilium:                        rw(g.Cilium),
+		CiliumOperator:                rw(g.CiliumOperator),
+		MetricsServer:                 rw(g.MetricsServer),
+		CalicoNode:                    rw(g.CalicoNode),
+		CalicoCNI:                     rw(g.CalicoCNI),
+		Flannel:                       rw(g.Flannel),
 		Kubectl:                       rw(g.Kubectl),
 		S3Client:                      rw(g.S3Client),
 	}

@@ -235,7 +235,6 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 			Etcd:                          "registry.k8s.io/etcd:" + w.etcd,
 			KonnectivityServer:            "registry.k8s.io/kas-network-proxy/proxy-server:" + w.konnectivity,
 			KonnectivityAgent:             "registry.k8s.io/kas-network-proxy/proxy-agent:" + w.konnectivity,
-			HTTPProber:                    "quay.io/kubermatic/http-prober:v0.5.1",
 			Prometheus:                    "quay.io/prometheus/prometheus:v2.51.1",
 			OpenVPN:                       "quay.io/kubermatic/openvpn:v2.5.2-r0",
 			DNSResolver:                   "registry.k8s.io/coredns/coredns:v1.10.1",
@@ -249,6 +248,14 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 			MachineController:             "quay.io/kubermatic/machine-controller:v1.66.2",
 			Kubectl:                       "docker.io/alpine/k8s:1.37.2",
 			S3Client:                      "docker.io/amazon/aws-cli:2.22.35",
+			OperatingSystemManager:        "quay.io/kubermatic/operating-system-manager:v1.11.3",
+			KubeProxy:                     "registry.k8s.io/kube-proxy:v" + v.Version,
+			Cilium:                        "quay.io/cilium/cilium:v1.19.4",
+			CiliumOperator:                "quay.io/cilium/operator-generic:v1.19.4",
+			MetricsServer:                 "registry.k8s.io/metrics-server/metrics-server:v0.7.2",
+			CalicoNode:                    "quay.io/calico/node:v3.31.7",
+			CalicoCNI:                     "quay.io/calico/cni:v3.31.7",
+			Flannel:                       "docker.io/flannel/flannel:v0.24.4",
 		}
 		if got != exp {
 			t.Errorf("Images(%s, \"\") =\n  %+v\nwant\n  %+v", v.Version, got, exp)
@@ -274,7 +281,7 @@ func TestImagesRegistryRewrite(t *testing.T) {
 		{"k8s nested path", "mirror.local", func(i Images) string { return i.KonnectivityAgent }, "mirror.local/kas-network-proxy/proxy-agent:v0.35.0"},
 		{"k8s coredns", "mirror.local", func(i Images) string { return i.DNSResolver }, "mirror.local/coredns/coredns:v1.10.1"},
 		// quay.io: organisation kept
-		{"quay kubermatic", "mirror.local", func(i Images) string { return i.HTTPProber }, "mirror.local/kubermatic/http-prober:v0.5.1"},
+		{"quay kubermatic", "mirror.local", func(i Images) string { return i.MachineController }, "mirror.local/kubermatic/machine-controller:v1.66.2"},
 		{"quay prometheus", "mirror.local", func(i Images) string { return i.Prometheus }, "mirror.local/prometheus/prometheus:v2.51.1"},
 		{"quay kkp", "mirror.local", func(i Images) string { return i.KubermaticControllerManager }, "mirror.local/kubermatic/kubermatic:v2.31.0"},
 		// docker.io: organisation kept
@@ -344,8 +351,8 @@ func TestImagesLooseVersion(t *testing.T) {
 				t.Errorf("Images(%+v) = api %q etcd %q konnectivity %q; want %q %q %q",
 					tc.v, got.APIServer, got.Etcd, got.KonnectivityServer, tc.api, tc.etcd, tc.konnectServer)
 			}
-			if got.HTTPProber != "quay.io/kubermatic/http-prober:v0.5.1" {
-				t.Errorf("global images must not depend on the version, HTTPProber = %q", got.HTTPProber)
+			if got.Prometheus != "quay.io/prometheus/prometheus:v2.51.1" {
+				t.Errorf("global images must not depend on the version, Prometheus = %q", got.Prometheus)
 			}
 		})
 	}
@@ -358,8 +365,8 @@ core:
   apiServer: "registry.k8s.io/kube-apiserver"
   controllerManager: "registry.k8s.io/kube-controller-manager"
   scheduler: "registry.k8s.io/kube-scheduler"
+  kubeProxy: "registry.k8s.io/kube-proxy"
 images:
-  httpProber: "quay.io/kubermatic/http-prober:v0.5.1"
   prometheus: "quay.io/prometheus/prometheus:v2.51.1"
   openVPN: "quay.io/kubermatic/openvpn:v2.5.2-r0"
   dnsResolver: "registry.k8s.io/coredns/coredns:v1.10.1"
@@ -367,6 +374,13 @@ images:
   machineController: "quay.io/kubermatic/machine-controller:v1.66.2"
   kubectl: "docker.io/alpine/k8s:1.37.2"
   s3Client: "docker.io/amazon/aws-cli:2.22.35"
+  operatingSystemManager: "quay.io/kubermatic/operating-system-manager:v1.11.3"
+  cilium: "quay.io/cilium/cilium:v1.19.4"
+  ciliumOperator: "quay.io/cilium/operator-generic:v1.19.4"
+  metricsServer: "registry.k8s.io/metrics-server/metrics-server:v0.7.2"
+  calicoNode: "quay.io/calico/node:v3.31.7"
+  calicoCNI: "quay.io/calico/cni:v3.31.7"
+  flannel: "docker.io/flannel/flannel:v0.24.4"
   kubermaticAPI: "quay.io/kubermatic/dashboard:v2.31.0"
   kubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0"
   kubermaticDashboard: "quay.io/kubermatic/dashboard:v2.31.0"
@@ -440,7 +454,7 @@ func TestParseRejects(t *testing.T) {
 		{"global image missing", `  openVPN: "quay.io/kubermatic/openvpn:v2.5.2-r0"` + "\n", ``, `images.openVPN: is required`},
 		{"image without tag", `prometheus/prometheus:v2.51.1`, `prometheus/prometheus`, `images.prometheus: "quay.io/prometheus/prometheus": a tag is required`},
 		{"image without registry host", `"docker.io/envoyproxy/envoy:`, `"envoyproxy/envoy:`, `images.envoy: "envoyproxy/envoy" must start with an explicit registry host`},
-		{"image with bad digest", `v0.5.1"`, `v0.5.1@sha256:abc"`, `invalid digest`},
+		{"image with bad digest", `v2.51.1"`, `v2.51.1@sha256:abc"`, `invalid digest`},
 		{"image with upper-case path", `kubermatic/kubermatic:v2.31.0`, `Kubermatic/kubermatic:v2.31.0`, `invalid repository path component "Kubermatic"`},
 		{"core with tag", `"registry.k8s.io/kube-scheduler"`, `"registry.k8s.io/kube-scheduler:v1"`, `invalid repository path component "kube-scheduler:v1"`},
 		{"core missing", `  apiServer: "registry.k8s.io/kube-apiserver"` + "\n", ``, `core.apiServer: is required`},

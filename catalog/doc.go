@@ -14,9 +14,14 @@
 //   - per-minor images: etcd (3.5.21-0 below 1.36, 3.6.12-0 from 1.36) and the
 //     Konnectivity proxy-server/proxy-agent (v0.33.1, v0.34.0, v0.34.0, v0.35.0
 //     for 1.33 to 1.36);
-//   - version-independent pins (http-prober, Prometheus, OpenVPN, CoreDNS for
-//     the dns-resolver, Envoy for the nodeport-proxy, machine-controller) and
-//     the Kubermatic images at one pinned KKP release tag.
+//   - version-independent pins (Prometheus, OpenVPN, CoreDNS for the
+//     dns-resolver and the cluster DNS, Envoy for the nodeport-proxy,
+//     machine-controller, operating-system-manager, Cilium, Canal,
+//     metrics-server) and the Kubermatic images at one pinned KKP release
+//     tag; core also has kube-proxy, tagged like the control plane.
+//
+// Every image is rendered by something (a renderer test fails on an image
+// nothing uses).
 //
 // Usage:
 //
@@ -28,8 +33,8 @@
 //
 // Registry overrides follow KKP's RewriteImage (overwriteRegistry): only the
 // registry host is replaced; repository path, tag and digest are kept, e.g.
-// quay.io/kubermatic/http-prober:v0.5.1 becomes
-// mirror.example.com/kubermatic/http-prober:v0.5.1.
+// quay.io/kubermatic/machine-controller:v1.66.2 becomes
+// mirror.example.com/kubermatic/machine-controller:v1.66.2.
 //
 // A Catalog is immutable once Parse or Default returns and safe for
 // concurrent use; the slice-returning methods return copies. Digest returns

@@ -56,6 +56,7 @@ type clusterInputs struct {
 	Seed       *model.Seed
 	Datacenter *model.Datacenter
 	Master     *model.Master
+	Project    *model.Project // the members' RBAC in the customer cluster
 	Keys       []keyInput
 	Patches    []patchInput
 }
@@ -86,6 +87,7 @@ func ClusterKey(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *mod
 		Seed:       ix.Seeds[c.Resolved.Seed],
 		Datacenter: ix.Datacenters[c.Datacenter],
 		Master:     &cfg.Master,
+		Project:    ix.Projects[c.Project],
 	}
 	for _, k := range clusterKeys(ix, c) {
 		in.Keys = append(in.Keys, keyInput{Key: k, Fingerprint: k.Fingerprint})
@@ -102,16 +104,16 @@ func ClusterKey(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *mod
 }
 
 // fromCache rebuilds a cluster result from a cache entry. An entry that
-// does not fit the cluster (files outside its folder, a different number of
-// patches) is a miss.
-func fromCache(e Entry, dir string, patches []patch.Patch) (clusterResult, bool) {
+// does not fit the cluster (files outside its two folders, dir and ucDir,
+// a different number of patches) is a miss.
+func fromCache(e Entry, dir, ucDir string, patches []patch.Patch) (clusterResult, bool) {
 	if len(e.Matched) != len(patches) || len(e.Files) == 0 {
 		return clusterResult{}, false
 	}
 	t := tree.New()
 	t.Grow(len(e.Files))
 	for _, f := range e.Files {
-		if !strings.HasPrefix(f.Path, dir+"/") || t.AddSum(f.Path, f.Data, f.Sum) != nil {
+		if !(strings.HasPrefix(f.Path, dir+"/") || strings.HasPrefix(f.Path, ucDir+"/")) || t.AddSum(f.Path, f.Data, f.Sum) != nil {
 			return clusterResult{}, false
 		}
 	}

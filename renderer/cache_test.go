@@ -111,3 +111,38 @@ func TestCacheRejectsForeignEntries(t *testing.T) {
 	}
 	assertSameTree(t, renderExample(t), got)
 }
+
+// TestCacheKeyHasProject: a cluster's folder includes its customer-cluster
+// folder, whose RBAC follows the project's members: a member change is a
+// miss for the project's clusters, and the result is a fresh render's.
+func TestCacheKeyHasProject(t *testing.T) {
+	cache := &mapCache{}
+	if _, err := renderer.Compile(loadExample(t), catalog.Default(), renderer.Options{Cache: cache}); err != nil {
+		t.Fatal(err)
+	}
+	changed := loadExample(t)
+	n := 0
+	for i := range changed.Projects {
+		if changed.Projects[i].Name == "payments" {
+			changed.Projects[i].Viewers = nil
+		}
+	}
+	for _, c := range changed.Clusters {
+		if c.Project == "payments" {
+			n++
+		}
+	}
+	cache.hits, cache.misses = 0, 0
+	got, err := renderer.Compile(changed, catalog.Default(), renderer.Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cache.misses != n {
+		t.Fatalf("after a member change: %d misses, want %d (the project's clusters)", cache.misses, n)
+	}
+	fresh, err := renderer.Compile(changed, catalog.Default(), renderer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameTree(t, fresh, got)
+}

@@ -155,9 +155,10 @@ func (o Options) workers() int {
 	return o.Workers
 }
 
-// addShared adds what is not a cluster's control plane: the master's
-// folder, and per seed its Flux objects, its kustomization and the
-// user-cluster folders of its clusters (bySeed[i]: those of seeds[i]).
+// addShared adds what does not belong to one cluster: the master's
+// folder, and per seed its Flux objects, its nodeport-proxy and its
+// kustomization (bySeed[i]: the clusters of seeds[i]). A cluster's
+// usercluster folder is rendered (and cached) with its control plane.
 // The objects are built here and encoded on every core (the master's
 // folder alone holds an object per user, project, key and seed).
 func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed, bySeed [][]*model.Cluster, workers int) error {
@@ -174,6 +175,7 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 	}
 	folders := []folder{{dir: MasterDir, objs: masterObjs}, {dir: path.Join(MasterDir, "flux"), objs: masterFlux}}
 	seedRoots := make([][]object.Object, len(seeds))
+	proxySeeds := map[string]bool{}
 	for i, s := range seeds {
 		clusters := bySeed[i]
 		fluxObjs, err := flux.Objects(flux.Input{Master: &cfg.Master, Seed: s, Clusters: clusters})
@@ -189,19 +191,29 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 			return fmt.Errorf("seed %s: %w", s.Name, err)
 		}
 		folders = append(folders, folder{dir: SeedClustersDir(s.Name), objs: append(kkpClusters, master.Guard("seed")...)})
-		for _, c := range clusters {
-			objs := append(usercluster.Objects(&cfg.Master, ix.Projects[c.Project]), usercluster.NodeBootstrap()...)
-			object.Sort(objs)
-			folders = append(folders, folder{dir: UserClusterDir(s.Name, c.Name), objs: objs})
+		proxy, err := controlplane.SeedProxyObjects(controlplane.SeedProxyInput{
+			Seed: s, Master: &cfg.Master, Clusters: clusters, Images: cat.Images(cat.Default(), cfg.Master.Registry),
+		})
+		if err != nil {
+			return fmt.Errorf("seed %s: %w", s.Name, err)
+		}
+		if len(proxy) > 0 {
+			folders = append(folders, folder{dir: path.Join(SeedDir(s.Name), seedProxyDir), objs: proxy})
+			proxySeeds[s.Name] = true
 		}
 	}
 	if err := addFolders(t, folders, workers); err != nil {
 		return err
 	}
-	// A seed's root: its flux/ folder and the Kustomizations of the CRDs
-	// and of its Cluster objects.
+	// A seed's root: its flux/ folder, its nodeport-proxy (Tunneling and
+	// NodePort seeds) and the Kustomizations of the CRDs and of its Cluster
+	// objects.
 	for i, s := range seeds {
-		if err := addFolder(t, SeedDir(s.Name), seedRoots[i], []string{"flux"}); err != nil {
+		resources := []string{"flux"}
+		if proxySeeds[s.Name] {
+			resources = append(resources, seedProxyDir)
+		}
+		if err := addFolder(t, SeedDir(s.Name), seedRoots[i], resources); err != nil {
 			return err
 		}
 	}
@@ -383,7 +395,7 @@ func cachedCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *
 	}
 	key := ClusterKey(cfg, ix, cat, c)
 	if e, ok := cache.Get(key); ok {
-		if r, ok := fromCache(e, ClusterDir(c.Resolved.Seed, c.Name), clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)); ok {
+		if r, ok := fromCache(e, ClusterDir(c.Resolved.Seed, c.Name), UserClusterDir(c.Resolved.Seed, c.Name), clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)); ok {
 			return r, nil
 		}
 	}
@@ -412,6 +424,23 @@ func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c 
 	objs, r.matched, r.problems = applyPatches(objs, r.patches)
 	r.tree = tree.New()
 	if err := addFolder(r.tree, ClusterDir(c.Resolved.Seed, c.Name), objs, nil); err != nil {
+		return clusterResult{}, err
+	}
+	// What Flux applies inside the customer cluster (its own folder,
+	// cached with the control plane; patches do not apply to it).
+	ucObjs, err := usercluster.Objects(usercluster.Input{
+		Cluster:    c,
+		Seed:       ix.Seeds[c.Resolved.Seed],
+		Datacenter: ix.Datacenters[c.Datacenter],
+		Master:     &cfg.Master,
+		Project:    ix.Projects[c.Project],
+		Images:     cat.Images(ver, cfg.Master.Registry),
+		SSHKeys:    keys,
+	})
+	if err != nil {
+		return clusterResult{}, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	if err := addFolder(r.tree, UserClusterDir(c.Resolved.Seed, c.Name), ucObjs, nil); err != nil {
 		return clusterResult{}, err
 	}
 	return r, nil
@@ -552,6 +581,9 @@ func addEncoded(t *tree.Tree, dir string, items []encoded, extra []string) error
 	}
 	return t.Add(path.Join(dir, "kustomization.yaml"), tree.Kustomization(resources))
 }
+
+// seedProxyDir is the folder of a seed's nodeport-proxy, next to flux/.
+const seedProxyDir = "nodeport-proxy"
 
 // UserClusterDir is the folder of what is applied inside a customer
 // cluster (package usercluster), by the seed's Flux Kustomization

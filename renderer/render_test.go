@@ -271,6 +271,7 @@ func TestSecretScannerCatches(t *testing.T) {
 		"data:\n  tls.key: |\n    -----BEGIN RSA PRIVATE KEY-----\n",
 		"users:\n- user:\n    token: abcdef.0123456789abcdef\n",
 		"spec:\n  clientSecret: |\n    abc\n",
+		"auth:\n  password: |\n    hunter2\n",
 	} {
 		found := false
 		for _, re := range secretPatterns {
@@ -351,6 +352,9 @@ func TestRegistryRewrite(t *testing.T) {
 	imageRE := regexp.MustCompile(`(?m)^\s*image: (\S+)$`)
 	n := 0
 	for _, p := range out.Paths() {
+		if strings.HasPrefix(path.Base(p), "machinedeployment-") {
+			continue // image: there is an OpenStack image name, not a container image
+		}
 		data, _ := out.Get(p)
 		for _, m := range imageRE.FindAllSubmatch(data, -1) {
 			n++

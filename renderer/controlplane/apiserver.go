@@ -15,6 +15,7 @@ import (
 
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
+	"github.com/fleetc/fleetc/renderer/usercluster"
 )
 
 const (
@@ -180,7 +181,12 @@ func (b *builder) apiserverArgs() []string {
 			"--oidc-issuer-url="+o.IssuerURL,
 			"--oidc-client-id="+o.ClientID,
 			"--oidc-username-claim=email",
+			"--oidc-username-prefix="+usercluster.OIDCUsernamePrefix,
 			"--oidc-groups-claim=groups",
+			// Every group of the identity provider gets a prefix, so
+			// that none of them is a Kubernetes system group such as
+			// system:masters.
+			"--oidc-groups-prefix="+usercluster.OIDCGroupsPrefix,
 		)
 	}
 	if b.konnectivity {

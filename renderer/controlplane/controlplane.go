@@ -273,6 +273,11 @@ func Objects(in Input) ([]object.Object, error) {
 	if cc != nil {
 		add(cc)
 	}
+	mc, err := b.machineControllers()
+	if err != nil {
+		return nil, err
+	}
+	add(mc...)
 	add(b.networkPolicies()...)
 	object.Sort(objs)
 	return objs, nil

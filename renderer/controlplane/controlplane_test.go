@@ -59,7 +59,6 @@ var testImages = catalog.Images{
 	Etcd:               "mirror.example.com/etcd:3.5.21-0",
 	KonnectivityServer: "mirror.example.com/kas-network-proxy/proxy-server:v0.34.0",
 	KonnectivityAgent:  "mirror.example.com/kas-network-proxy/proxy-agent:v0.34.0",
-	HTTPProber:         "mirror.example.com/kubermatic/http-prober:v0.5.1",
 	Prometheus:         "mirror.example.com/prometheus/prometheus:v2.51.1",
 	OpenVPN:            "mirror.example.com/kubermatic/openvpn:v2.5.2-r0",
 	DNSResolver:        "mirror.example.com/coredns/coredns:v1.10.1",

@@ -61,6 +61,7 @@ const (
 	openVPNBinary     = "/usr/sbin/openvpn"
 	volOpenVPNRun     = "openvpn-run"
 	volIPTablesRun    = "iptables-run"
+	iptablesRunDir    = "/run"
 
 	// dns-resolver listens on an unprivileged port (CoreDNS runs as
 	// nobody); its Service maps 53 to it.
@@ -242,6 +243,9 @@ func (b *builder) openVPNDeployment() *appsv1.Deployment {
 		ImagePullPolicy:          corev1.PullIfNotPresent,
 		SecurityContext:          netAdminSecurityContext("NET_ADMIN", "NET_RAW"),
 		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+		// iptables takes its lock at /run/xtables.lock; the root
+		// filesystem is read-only.
+		VolumeMounts: []corev1.VolumeMount{{Name: volIPTablesRun, MountPath: iptablesRunDir}},
 	}
 	server := corev1.Container{
 		Name:    appOpenVPN,

@@ -74,8 +74,15 @@ func gitRepository(t *testing.T, objs []object.Object) *sourcev1.GitRepository {
 func TestKustomizations(t *testing.T) {
 	objs := render(t, testInput())
 	ks := kustomizations(objs)
+	// Per cluster its control plane; the usercluster Kustomizations live
+	// in the clusters' folders (UserCluster).
 	if len(objs) != 4 || len(ks) != 3 {
 		t.Fatalf("%d objects, %d Kustomizations; want 4 and 3", len(objs), len(ks))
+	}
+	for _, c := range []string{"billing", "payments", "web"} {
+		if _, ok := ks[UserClusterName(c)]; ok {
+			t.Errorf("Kustomization %s is in flux-system: it belongs in the cluster's namespace", UserClusterName(c))
+		}
 	}
 	tests := []struct {
 		name, path string
@@ -265,6 +272,35 @@ func TestDeterministic(t *testing.T) {
 	for range 5 {
 		if got := marshal(in); got != want {
 			t.Fatalf("render differs:\n%s\n%s", got, want)
+		}
+	}
+}
+
+func TestUserCluster(t *testing.T) {
+	in := testInput()
+	for _, c := range in.Clusters {
+		u, err := UserCluster(in.Master, in.Seed.Name, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Namespace != c.Namespace() || u.Name != UserClusterName(c.Name) {
+			t.Errorf("%s: in %s/%s, want %s/%s", c.Name, u.Namespace, u.Name, c.Namespace(), UserClusterName(c.Name))
+		}
+		if u.Spec.Path != "./rendered/seeds/eu/usercluster/"+c.Name {
+			t.Errorf("%s: path %s", c.Name, u.Spec.Path)
+		}
+		if u.Spec.KubeConfig == nil || u.Spec.KubeConfig.SecretRef == nil ||
+			u.Spec.KubeConfig.SecretRef.Name != UserClusterKubeconfig || u.Spec.KubeConfig.SecretRef.Key != "value" {
+			t.Errorf("%s: kubeConfig %+v, want Secret %s key value", c.Name, u.Spec.KubeConfig, UserClusterKubeconfig)
+		}
+		if u.Spec.SourceRef.Namespace != Namespace || u.Spec.SourceRef.Name != SourceName {
+			t.Errorf("%s: source %+v, want %s/%s", c.Name, u.Spec.SourceRef, Namespace, SourceName)
+		}
+		if !u.Spec.Prune || u.Spec.Suspend != c.Paused {
+			t.Errorf("%s: prune %v suspend %v (paused %v)", c.Name, u.Spec.Prune, u.Spec.Suspend, c.Paused)
+		}
+		if len(u.Spec.DependsOn) != 0 {
+			t.Errorf("%s: dependsOn %v: the cluster's own Kustomization applies it (a cycle)", c.Name, u.Spec.DependsOn)
 		}
 	}
 }

@@ -303,6 +303,8 @@ type Datacenter struct {
 	Location string   `json:"location"`
 	Country  string   `json:"country"`
 	Provider Provider `json:"provider"`
+	// Credentials names the Secret with the provider's cloud credentials.
+	Credentials string `json:"credentials,omitempty"`
 }
 
 // Provider has exactly one member set (the schema enforces it).
@@ -392,9 +394,48 @@ type Cluster struct {
 	Paused      bool              `json:"paused"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Patches     []Patch           `json:"patches"`
+	CNI         string            `json:"cni"`
+	// Credentials overrides the datacenter's credentials Secret.
+	Credentials string              `json:"credentials,omitempty"`
+	NodePools   map[string]NodePool `json:"nodePools"`
 
 	// Resolved is filled by validation; the renderer relies on it.
 	Resolved Resolved `json:"-"`
+}
+
+// CNIs a cluster can run, as Kubermatic offers them.
+const (
+	CNICilium = "cilium"
+	CNICanal  = "canal"
+)
+
+// Operating systems of a node pool.
+const (
+	OSUbuntu     = "ubuntu"
+	OSFlatcar    = "flatcar"
+	OSRHEL       = "rhel"
+	OSRockyLinux = "rockylinux"
+)
+
+// NodePool is a set of worker nodes created by machine-controller.
+type NodePool struct {
+	Name     string            `json:"-"`
+	Replicas int               `json:"replicas"`
+	Size     string            `json:"size,omitempty"`
+	OS       string            `json:"os"`
+	DiskSize int               `json:"diskSize"` // GiB
+	Labels   map[string]string `json:"labels,omitempty"`
+}
+
+// Pools returns the cluster's node pools sorted by name, each with its Name.
+func (c *Cluster) Pools() []NodePool {
+	out := make([]NodePool, 0, len(c.NodePools))
+	for _, k := range SortedKeys(c.NodePools) {
+		p := c.NodePools[k]
+		p.Name = k
+		out = append(out, p)
+	}
+	return out
 }
 
 type Network struct {
@@ -427,6 +468,9 @@ type Resolved struct {
 	// TunnelNodePort is the NodePort of the tunnel Service (konnectivity
 	// or OpenVPN) on NodePort and LoadBalancer seeds; zero otherwise.
 	TunnelNodePort int
+	// Credentials is the Secret with the cloud credentials: the cluster's
+	// own, else the datacenter's; empty when neither names one.
+	Credentials string
 }
 
 // Namespace is the seed namespace of the cluster's control plane.

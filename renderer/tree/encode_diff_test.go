@@ -100,7 +100,15 @@ func fleetObjects(t *testing.T, cfg *model.Config, cat *catalog.Catalog) []objec
 		}
 		objs = append(objs, fo...)
 		for _, c := range clusters {
-			objs = append(objs, usercluster.Objects(&cfg.Master, ix.Projects[c.Project])...)
+			uc, err := usercluster.Objects(usercluster.Input{
+				Cluster: c, Seed: s, Datacenter: ix.Datacenters[c.Datacenter], Master: &cfg.Master,
+				Project: ix.Projects[c.Project],
+				Images:  cat.Images(catalog.Version{Version: c.Resolved.Version, Minor: c.Resolved.Minor}, cfg.Master.Registry),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs = append(objs, uc...)
 			objs = append(objs, clusterObjects(t, cfg, ix, cat, c)...)
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/fleetc/fleetc/renderer/master/kkpv1"
+	"github.com/fleetc/fleetc/renderer/usercluster"
 )
 
 // kinds maps "apiVersion/kind" to a constructor of its Go type.
@@ -66,6 +67,9 @@ var kinds = map[string]func() any{
 	"kubermatic.k8c.io/v1/UserSSHKey":         func() any { return new(kkpv1.UserSSHKey) },
 	"kubermatic.k8c.io/v1/Seed":               func() any { return new(kkpv1.Seed) },
 	"kubermatic.k8c.io/v1/Cluster":            func() any { return new(kkpv1.Cluster) },
+
+	"apiregistration.k8s.io/v1/APIService":      func() any { return new(usercluster.APIService) },
+	"cluster.k8s.io/v1alpha1/MachineDeployment": func() any { return new(usercluster.MachineDeployment) },
 
 	"kubermatic.k8c.io/v1/KubermaticConfiguration": func() any { return new(kkpv1.KubermaticConfiguration) },
 }

@@ -287,6 +287,11 @@ func (v *validator) clusters() {
 		if d, ok := v.ix.Datacenters[c.Datacenter]; ok {
 			c.Resolved.Seed = d.Seed
 			c.Resolved.Provider = d.Provider.Name()
+			c.Resolved.Credentials = d.Credentials
+			if c.Credentials != "" {
+				c.Resolved.Credentials = c.Credentials
+			}
+			v.nodePools(c, d, at)
 		} else if !v.anySeedBroken() {
 			v.diags.Addf(at("datacenter"), "cluster %q: datacenter %q does not exist in any seed", c.Name, c.Datacenter)
 		}
@@ -318,6 +323,61 @@ func (v *validator) clusters() {
 			}
 		}
 	}
+}
+
+// maxPoolName leaves room in a node's name (63 characters at most) for
+// the two suffixes machine-controller appends to a MachineDeployment's
+// name (-<10 characters>-<5 characters>).
+const maxPoolName = 46
+
+// nodePools checks a cluster's pools against its datacenter's provider.
+func (v *validator) nodePools(c *model.Cluster, d *model.Datacenter, at func(...string) model.Pos) {
+	provider := d.Provider.Name()
+	byo := d.Provider.BringYourOwn != nil
+	for _, p := range c.Pools() {
+		where := at("nodePools", p.Name)
+		v.label("node pool", p.Name, maxPoolName, "clusters", c.Name, "nodePools", p.Name)
+		if p.Replicas < 0 {
+			v.diags.Addf(at("nodePools", p.Name, "replicas"), "cluster %q: node pool %q: replicas %d is below 0", c.Name, p.Name, p.Replicas)
+		}
+		if byo {
+			continue
+		}
+		if p.Size == "" {
+			v.diags.Addf(where, "cluster %q: node pool %q: size is required on provider %s (the machine type or flavor, e.g. %q)", c.Name, p.Name, provider, sizeExample[provider])
+		}
+		if p.Size != "" && d.Provider.VSphere != nil && !VSphereSize.MatchString(p.Size) {
+			v.diags.Addf(at("nodePools", p.Name, "size"), "cluster %q: node pool %q: size %q on vSphere must be <CPUs>cpu-<memory>gb, e.g. \"2cpu-4gb\"", c.Name, p.Name, p.Size)
+		}
+		if c.Resolved.Credentials == "" {
+			v.diags.Addf(where, "cluster %q: node pool %q: datacenter %q names no credentials Secret, so machine-controller cannot create machines (set credentials on the datacenter or the cluster)", c.Name, p.Name, d.Name)
+		}
+		var images map[string]string
+		var what string
+		switch {
+		case d.Provider.OpenStack != nil:
+			images, what = d.Provider.OpenStack.Images, "images"
+		case d.Provider.VSphere != nil:
+			images, what = d.Provider.VSphere.Templates, "templates"
+		}
+		if what != "" && images[p.OS] == "" {
+			v.diags.Addf(at("nodePools", p.Name, "os"), "cluster %q: node pool %q: datacenter %q has no %s entry for os %q (add %s: %s: ... to the datacenter)", c.Name, p.Name, d.Name, what, p.OS, what, p.OS)
+		}
+	}
+}
+
+// VSphereSize is the form of a vSphere pool's size: CPUs and memory in GiB.
+var VSphereSize = regexp.MustCompile(`^([1-9][0-9]{0,2})cpu-([1-9][0-9]{0,3})gb$`)
+
+// sizeExample is a machine size per provider, for messages.
+var sizeExample = map[string]string{
+	"aws":          "t3.medium",
+	"gcp":          "e2-standard-2",
+	"digitalocean": "s-2vcpu-4gb",
+	"hetzner":      "cx32",
+	"openstack":    "m1.medium",
+	"vsphere":      "2cpu-4gb",
+	"azure":        "Standard_B2s",
 }
 
 func (v *validator) networks(c *model.Cluster, at func(...string) model.Pos) {
