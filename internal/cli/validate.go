@@ -2,8 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/spf13/cobra"
+
+	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/renderer"
 )
 
 type validateOptions struct {
@@ -26,11 +30,20 @@ func newValidateCmd() *cobra.Command {
 				return err
 			}
 			cfg, _, err := o.source.load()
+			if err == nil {
+				// The patches run here too, so that validate reports
+				// everything render can reject.
+				err = renderer.CheckPatches(cfg, catalog.Default(), runtime.GOMAXPROCS(0))
+			}
 			if err != nil {
 				return o.annotations.wrap(err, cmd.OutOrStdout(), o.source.repo)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d users, %d projects, %d SSH keys, %d seeds, %d clusters\n",
-				len(cfg.Users), len(cfg.Projects), len(cfg.SSHKeys), len(cfg.Seeds), len(cfg.Clusters))
+			dcs := 0
+			for _, s := range cfg.Seeds {
+				dcs += len(s.Datacenters)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d users, %d projects, %d SSH keys, %d seeds, %d datacenters, %d clusters\n",
+				len(cfg.Users), len(cfg.Projects), len(cfg.SSHKeys), len(cfg.Seeds), dcs, len(cfg.Clusters))
 			return nil
 		},
 	}

@@ -10,6 +10,9 @@
 // a patch whose target matches no object. A run is given only the objects
 // its patch selects; a patched object that takes the kind, namespace and
 // name of another object is refused here, as kustomize would refuse it.
+// A patch stays inside its object (contain.go): it never changes an
+// object's apiVersion, kind or namespace, renames a cluster-scoped object,
+// adds an object or produces a Secret with data.
 package patch
 
 import (
@@ -94,6 +97,9 @@ func Apply(objs []object.Object, patches []Patch) ([]object.Object, []bool, []Pr
 			}
 		}
 		out, err := applyOne(selected, p)
+		if err == nil {
+			err = contain(selected, out)
+		}
 		if err == nil {
 			err = clash(out, others)
 		}
