@@ -138,8 +138,24 @@ func parseOne(f source.File) (*ast.File, diag.List) {
 		addCUEErrors(&diags, err, model.Positions{})
 		return nil, diags
 	}
-	if file.PackageName() != Package {
-		return nil, nil // another package (or none): not part of the config
+	if name := file.PackageName(); name != Package {
+		// Never silently dropped: a file left out would remove every
+		// entity it holds from the render.
+		pos := model.Pos{File: f.Path, Line: 1, Col: 1}
+		for _, d := range file.Decls {
+			if pkg, ok := d.(*ast.Package); ok {
+				if p := posOf(pkg.Name.Pos()); p.File != "" {
+					pos = p
+				}
+				break
+			}
+		}
+		if name == "" {
+			diags.Addf(pos, "file has no package clause: every .cue file of the repo is part of the config and must start with `package %s` (or list the file in %s)", Package, source.IgnoreFile)
+		} else {
+			diags.Addf(pos, "package %q: every .cue file of the repo is part of the config and must be `package %s` (or list the file in %s)", name, Package, source.IgnoreFile)
+		}
+		return nil, diags
 	}
 	for imp := range file.ImportSpecs() {
 		p, _ := strconv.Unquote(imp.Path.Value)
