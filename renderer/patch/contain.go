@@ -27,6 +27,9 @@ func contain(in, out []object.Object) error {
 			if err := containOne(in[i], out[i]); err != nil {
 				return err
 			}
+			if err := kubeRules(out[i]); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -41,6 +44,9 @@ func contain(in, out []object.Object) error {
 			return fmt.Errorf("the patch deletes objects and also changes the identity of %s %s; a patch may not change an object's apiVersion, kind, namespace or name while deleting", object.Kind(o), o.GetName())
 		}
 		if err := secretData(o); err != nil {
+			return err
+		}
+		if err := kubeRules(o); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/fleetc/fleetc/renderer/object"
 )
 
+type configMap = corev1.ConfigMap
+
 func cm(ns, name string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 }

@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -191,6 +192,14 @@ func completePatch(p Patch, objs []object.Object) (string, error) {
 	var v any
 	if err := yaml.Unmarshal([]byte(p.Patch.Patch), &v); err != nil {
 		return "", fmt.Errorf("the patch is neither YAML nor JSON: %v", err)
+	}
+	// kustomize's YAML round trip turns some of these into spaces or
+	// line breaks: judged here, as written.
+	if p, r, ok := controlChar(v, ""); ok {
+		if p == "" {
+			p = "a value"
+		}
+		return "", fmt.Errorf("the patch's %s holds control character %U (YAML and Kubernetes tools read it differently)", strings.TrimPrefix(p, "."), r)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
