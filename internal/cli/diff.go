@@ -9,8 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fleetc/fleetc/catalog"
-	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/diag"
 	"github.com/fleetc/fleetc/renderer/diff"
 	"github.com/fleetc/fleetc/renderer/source"
@@ -19,6 +17,7 @@ import (
 
 type diffOptions struct {
 	compile     compileOptions
+	eval        evalOptions
 	repo        string
 	format      string
 	exitCode    bool
@@ -69,6 +68,7 @@ revision does not render or the command line is wrong.`,
 	cmd.Flags().BoolVar(&o.exitCode, "exit-code", false, "exit with status 1 when there are differences")
 	o.annotations.bindFlags(cmd.Flags())
 	o.compile.bindFlags(cmd.Flags())
+	o.eval.bindFlags(cmd.Flags())
 	return cmd
 }
 
@@ -91,11 +91,11 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 		headErr, err         error
 		wg                   sync.WaitGroup
 	)
-	wg.Go(func() { head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev) })
+	wg.Go(func() { head, headLabel, headErr = renderRevision(&o.compile, &o.eval, o.repo, headRev) })
 	o.compile.shareCache() // the two trees share the clusters they have in common
 	quietBase := o.compile
 	quietBase.quiet = true
-	base, baseLabel, err = renderRevision(&quietBase, o.repo, baseRev)
+	base, baseLabel, err = renderRevision(&quietBase, &o.eval, o.repo, baseRev)
 	wg.Wait()
 	if err != nil {
 		var diags diag.List
@@ -136,12 +136,12 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 
 // renderRevision renders the config at rev ("" for the working tree) in
 // memory, and returns it with a label for display.
-func renderRevision(co *compileOptions, repo, rev string) (*tree.Tree, string, error) {
+func renderRevision(co *compileOptions, eo *evalOptions, repo, rev string) (*tree.Tree, string, error) {
 	snap, err := source.Read(repo, rev)
 	if err != nil {
 		return nil, "", err
 	}
-	cfg, err := renderer.Load(snap.Files, catalog.Default())
+	cfg, err := eo.load(snap.Files)
 	if err != nil {
 		return nil, "", err
 	}

@@ -3,8 +3,6 @@ package cli
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/fleetc/fleetc/catalog"
-	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
 )
@@ -13,11 +11,13 @@ import (
 type sourceOptions struct {
 	repo string
 	rev  string
+	eval evalOptions
 }
 
 func (o *sourceOptions) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.repo, "repo", ".", "the config repo (a git repository, or a plain folder without --rev)")
 	fs.StringVar(&o.rev, "rev", "", "read this git revision (branch, tag, commit, HEAD~1) instead of the working tree")
+	o.eval.bindFlags(fs)
 }
 
 // load reads, evaluates and validates the config.
@@ -26,7 +26,7 @@ func (o *sourceOptions) load() (*model.Config, *source.Snapshot, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := renderer.Load(snap.Files, catalog.Default())
+	cfg, err := o.eval.load(snap.Files)
 	if err != nil {
 		return nil, nil, err
 	}
