@@ -232,6 +232,11 @@ func OpenRepo(dir string) (*git.Repository, string, error) {
 
 // ResolveCommit resolves rev to a commit of repo.
 func ResolveCommit(repo *git.Repository, rev string) (*object.Commit, error) {
+	if before, after, ok := strings.Cut(rev, ":"); ok {
+		// git's REV:PATH names a file or folder inside a revision; go-git
+		// would resolve it as REV and read the whole tree.
+		return nil, errorf("revision %q: REV:PATH is not supported; give the revision (%s) with --rev and the folder %q with --repo", rev, before, after)
+	}
 	if _, err := repo.Head(); errors.Is(err, plumbing.ErrReferenceNotFound) {
 		return nil, errorf("repository has no commits yet; commit the config first, or drop --rev to read the working tree")
 	}
