@@ -60,9 +60,10 @@ func Load(files []source.File) (*model.Config, error) {
 
 	ctx := cuecontext.New()
 	inst := build.NewContext().NewInstance("", nil)
+	syntax := syntaxPositions(parsed)
 	for _, f := range parsed {
 		if err := inst.AddSyntax(f); err != nil {
-			addCUEErrors(&diags, err, model.Positions{})
+			addCUEErrors(&diags, err, syntax)
 		}
 	}
 	if len(diags) > 0 {
@@ -70,7 +71,7 @@ func Load(files []source.File) (*model.Config, error) {
 	}
 	user := ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
-		addCUEErrors(&diags, err, model.Positions{})
+		addCUEErrors(&diags, err, syntax)
 		return nil, diags.Err()
 	}
 	positions := model.NewPositions(func(p model.Path) (model.Pos, bool) { return lookupPos(user, p) })
@@ -157,6 +158,7 @@ func parseOne(f source.File) (*ast.File, diag.List) {
 		}
 		return nil, diags
 	}
+	refuseEmbed(file, &diags)
 	for imp := range file.ImportSpecs() {
 		p, _ := strconv.Unquote(imp.Path.Value)
 		if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {

@@ -60,3 +60,14 @@ func TestContain(t *testing.T) {
 		})
 	}
 }
+
+func TestClashOnFileName(t *testing.T) {
+	// Names that a file name cannot tell apart (kubeRules refuses the
+	// upper-case one first; this is the second line of defence).
+	if err := clash([]object.Object{cm("cluster-a", "X")}, []object.Object{cm("cluster-a", "x")}); err == nil || !strings.Contains(err.Error(), "would be written to configmap-x.yaml") {
+		t.Fatalf("got %v", err)
+	}
+	if err := clash([]object.Object{cm("cluster-a", "y")}, []object.Object{cm("cluster-a", "x")}); err != nil {
+		t.Fatal(err)
+	}
+}
