@@ -119,7 +119,7 @@ func (v *validator) str(s string, path []string, multiLine bool) {
 // Unicode line and paragraph separators and the byte order mark, which
 // YAML parsers turn into line breaks or drop.
 func forbidden(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' || r == utf8.RuneError
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\ufeff'
 }
 
 // Clip quotes a value for a message, cut to its first 64 characters: an
