@@ -70,20 +70,6 @@ func submoduleError(p string) error {
 	return errorf("%s: a git submodule or nested repository; fleetc reads neither (copy its files into the repo, or list it in %s)", Quote(p), IgnoreFile)
 }
 
-// skipDirPath reports whether a directory (repo-relative, "." for the root)
-// or any of its parents is skipped.
-func skipDirPath(dir string) bool {
-	if dir == "." {
-		return false
-	}
-	for _, el := range strings.Split(dir, "/") {
-		if skipDir(el) {
-			return true
-		}
-	}
-	return false
-}
-
 func skipDir(name string) bool {
 	return name == "cue.mod" || (strings.HasPrefix(name, ".") && name != ".")
 }
