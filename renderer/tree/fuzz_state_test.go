@@ -27,7 +27,7 @@ func FuzzWriteState(f *testing.F) {
 	f.Add([]byte{6, 2, 8, 3})
 	f.Add([]byte{9, 5, 1, 1})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		if len(ops) > 32 {
+		if len(ops) == 0 || len(ops) > 32 {
 			return
 		}
 		root := t.TempDir()
