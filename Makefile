@@ -43,8 +43,10 @@ e2e: ## apply the rendered example to a real kube-apiserver, sync it with real F
 bench: ## benchmarks on generated fleets of 100, 1,000 and 10,000 clusters (SIZES, BENCH_OUT: see hack/bench.sh)
 	bash hack/bench.sh
 
-fuzz: ## fuzz the loader and validator for a while (FUZZTIME=1m)
+fuzz: ## fuzz the loader, the patches and the output folder for a while (FUZZTIME=1m each)
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $${FUZZTIME:-1m} ./renderer/
+	$(GO) test -run '^$$' -fuzz FuzzPatchContainment -fuzztime $${FUZZTIME:-1m} ./renderer/patch/
+	$(GO) test -run '^$$' -fuzz FuzzWriteState -fuzztime $${FUZZTIME:-1m} ./renderer/tree/
 
 mutants: ## delete/invert each validation rule and security setting in turn; fails listing survivors
 	$(GO) run ./hack/mutants

@@ -407,16 +407,8 @@ func cachedCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *
 }
 
 func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *model.Cluster) (clusterResult, error) {
-	ver := catalog.Version{Version: c.Resolved.Version, Minor: c.Resolved.Minor}
-	keys := clusterKeys(ix, c)
-	objs, err := controlplane.Objects(controlplane.Input{
-		Cluster:    c,
-		Seed:       ix.Seeds[c.Resolved.Seed],
-		Datacenter: ix.Datacenters[c.Datacenter],
-		Master:     &cfg.Master,
-		Images:     cat.Images(ver, cfg.Master.Registry),
-		SSHKeys:    keys,
-	})
+	in := clusterInput(cfg, ix, cat, c)
+	objs, err := controlplane.Objects(in)
 	if err != nil {
 		return clusterResult{}, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
@@ -434,8 +426,8 @@ func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c 
 		Datacenter: ix.Datacenters[c.Datacenter],
 		Master:     &cfg.Master,
 		Project:    ix.Projects[c.Project],
-		Images:     cat.Images(ver, cfg.Master.Registry),
-		SSHKeys:    keys,
+		Images:     in.Images,
+		SSHKeys:    in.SSHKeys,
 	})
 	if err != nil {
 		return clusterResult{}, fmt.Errorf("cluster %s: %w", c.Name, err)
@@ -444,6 +436,19 @@ func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c 
 		return clusterResult{}, err
 	}
 	return r, nil
+}
+
+// clusterInput is what controlplane.Objects needs for c.
+func clusterInput(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *model.Cluster) controlplane.Input {
+	ver := catalog.Version{Version: c.Resolved.Version, Minor: c.Resolved.Minor}
+	return controlplane.Input{
+		Cluster:    c,
+		Seed:       ix.Seeds[c.Resolved.Seed],
+		Datacenter: ix.Datacenters[c.Datacenter],
+		Master:     &cfg.Master,
+		Images:     cat.Images(ver, cfg.Master.Registry),
+		SSHKeys:    clusterKeys(ix, c),
+	}
 }
 
 // clusterKeys returns the cluster's SSH keys, sorted by name.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/diff"
 	"github.com/fleetc/fleetc/renderer/model"
@@ -20,6 +19,7 @@ import (
 
 type diffOptions struct {
 	compile     compileOptions
+	eval        evalOptions
 	repo        string
 	format      string
 	exitCode    bool
@@ -103,6 +103,7 @@ rule, or the command line is wrong.`,
 	o.upgrade.bindAllow(cmd.Flags())
 	o.annotations.bindFlags(cmd.Flags())
 	o.compile.bindFlags(cmd.Flags())
+	o.eval.bindFlags(cmd.Flags())
 	return cmd
 }
 
@@ -149,13 +150,13 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	o.compile.shareCache()
 	headOpts := o.compile
 	wg.Go(func() {
-		head, headLabel, headErr = renderRevision(&headOpts, o.repo, headRev, o.seeds, rule, func(c *model.Config) { headCfg = c })
+		head, headLabel, headErr = renderRevision(&headOpts, &o.eval, o.repo, headRev, o.seeds, rule, func(c *model.Config) { headCfg = c })
 	})
 	quietBase := o.compile
 	quietBase.quiet = true
 	var once sync.Once
 	loaded := func(cfg *model.Config) { once.Do(func() { baseCfg = cfg; close(baseLoaded) }) }
-	base, baseLabel, err = renderRevision(&quietBase, o.repo, baseRev, o.seeds, nil, loaded)
+	base, baseLabel, err = renderRevision(&quietBase, &o.eval, o.repo, baseRev, o.seeds, nil, loaded)
 	loaded(nil) // the base failed before it loaded: the head checks nothing
 	wg.Wait()
 	if err != nil {
@@ -258,12 +259,12 @@ func gate(r *diff.Result, kinds []string) error {
 // the config as soon as it validates.
 // With seeds, only those of them that the revision has are rendered (a
 // seed added or removed by the change is all added or all removed).
-func renderRevision(co *compileOptions, repo, rev string, seeds []string, rule renderer.Rule, loaded func(*model.Config)) (*tree.Tree, string, error) {
+func renderRevision(co *compileOptions, eo *evalOptions, repo, rev string, seeds []string, rule renderer.Rule, loaded func(*model.Config)) (*tree.Tree, string, error) {
 	snap, err := source.Read(repo, rev)
 	if err != nil {
 		return nil, "", err
 	}
-	cfg, err := renderer.LoadChecked(snap.Files, catalog.Default(), rules(rule)...)
+	cfg, err := eo.load(snap.Files, rules(rule)...)
 	if err != nil {
 		return nil, "", err
 	}

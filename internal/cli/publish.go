@@ -9,7 +9,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/spf13/cobra"
 
-	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/internal/publish"
 	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/source"
@@ -17,6 +16,7 @@ import (
 
 type publishOptions struct {
 	compile     compileOptions
+	eval        evalOptions
 	repo        string
 	rev         string
 	branch      string
@@ -69,6 +69,7 @@ publish moves the local branch only: push it (git push origin NAME).`,
 	cmd.Flags().StringVar(&o.author, "author", defaultAuthor, `author and committer, "Name <email>"`)
 	o.annotations.bindFlags(cmd.Flags())
 	o.compile.bindFlags(cmd.Flags())
+	o.eval.bindFlags(cmd.Flags())
 	return cmd
 }
 
@@ -101,7 +102,7 @@ func (o *publishOptions) run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := renderer.Load(files, catalog.Default())
+	cfg, err := o.eval.load(files)
 	if err != nil {
 		return err
 	}

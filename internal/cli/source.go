@@ -18,11 +18,13 @@ import (
 type sourceOptions struct {
 	repo string
 	rev  string
+	eval evalOptions
 }
 
 func (o *sourceOptions) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.repo, "repo", ".", "the config repo (a git repository, or a plain folder without --rev)")
 	fs.StringVar(&o.rev, "rev", "", "read this git revision (branch, tag, commit, HEAD~1) instead of the working tree")
+	o.eval.bindFlags(fs)
 }
 
 // load reads, evaluates and validates the config.
@@ -31,7 +33,7 @@ func (o *sourceOptions) load(rules ...renderer.Rule) (*model.Config, *source.Sna
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := renderer.LoadChecked(snap.Files, catalog.Default(), rules...)
+	cfg, err := o.eval.load(snap.Files, rules...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -48,8 +48,12 @@ func newValidateCmd() *cobra.Command {
 			if err != nil {
 				return o.annotations.wrap(err, cmd.OutOrStdout(), o.source.repo)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d users, %d projects, %d SSH keys, %d seeds, %d clusters\n",
-				len(cfg.Users), len(cfg.Projects), len(cfg.SSHKeys), len(cfg.Seeds), len(cfg.Clusters))
+			dcs := 0
+			for _, s := range cfg.Seeds {
+				dcs += len(s.Datacenters)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d users, %d projects, %d SSH keys, %d seeds, %d datacenters, %d clusters\n",
+				len(cfg.Users), len(cfg.Projects), len(cfg.SSHKeys), len(cfg.Seeds), dcs, len(cfg.Clusters))
 			return nil
 		},
 	}

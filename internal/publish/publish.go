@@ -99,6 +99,9 @@ func BranchRef(branch string) (plumbing.ReferenceName, error) {
 	if branch == "" {
 		return "", errorf("empty branch name")
 	}
+	if branch == "HEAD" || strings.HasPrefix(branch, "-") {
+		return "", errorf("branch %q: not a valid branch name (HEAD names the current checkout, not a branch)", branch)
+	}
 	if strings.HasPrefix(branch, "refs/") {
 		return "", errorf("branch %q: give the short name (without refs/heads/)", branch)
 	}
@@ -121,10 +124,11 @@ func Publish(repo *git.Repository, files Files, opts Options) (*Result, error) {
 	}
 	// Moving the checked-out branch under the worktree's feet would make
 	// every file look modified.
-	if head, err := repo.Storer.Reference(plumbing.HEAD); err == nil && head.Type() == plumbing.SymbolicReference && head.Target() == ref {
-		if _, err := repo.Worktree(); err == nil {
+	if where, ok := checkedOut(repo, ref); ok {
+		if where == "here" {
 			return nil, errorf("branch %s is checked out here; publish to another branch (or check out another one first)", opts.Branch)
 		}
+		return nil, errorf("branch %s is checked out in %s; publish to another branch (or check out another one there first)", opts.Branch, where)
 	}
 
 	res := &Result{}

@@ -60,9 +60,10 @@ func Load(files []source.File) (*model.Config, error) {
 
 	ctx := cuecontext.New()
 	inst := build.NewContext().NewInstance("", nil)
+	syntax := syntaxPositions(parsed)
 	for _, f := range parsed {
 		if err := inst.AddSyntax(f); err != nil {
-			addCUEErrors(&diags, err, model.Positions{})
+			addCUEErrors(&diags, err, syntax)
 		}
 	}
 	if len(diags) > 0 {
@@ -70,7 +71,7 @@ func Load(files []source.File) (*model.Config, error) {
 	}
 	user := ctx.BuildInstance(inst)
 	if err := user.Err(); err != nil {
-		addCUEErrors(&diags, err, model.Positions{})
+		addCUEErrors(&diags, err, syntax)
 		return nil, diags.Err()
 	}
 	positions := model.NewPositions(func(p model.Path) (model.Pos, bool) { return lookupPos(user, p) })
@@ -138,9 +139,26 @@ func parseOne(f source.File) (*ast.File, diag.List) {
 		addCUEErrors(&diags, err, model.Positions{})
 		return nil, diags
 	}
-	if file.PackageName() != Package {
-		return nil, nil // another package (or none): not part of the config
+	if name := file.PackageName(); name != Package {
+		// Never silently dropped: a file left out would remove every
+		// entity it holds from the render.
+		pos := model.Pos{File: f.Path, Line: 1, Col: 1}
+		for _, d := range file.Decls {
+			if pkg, ok := d.(*ast.Package); ok {
+				if p := posOf(pkg.Name.Pos()); p.File != "" {
+					pos = p
+				}
+				break
+			}
+		}
+		if name == "" {
+			diags.Addf(pos, "file has no package clause: every .cue file of the repo is part of the config and must start with `package %s` (or list the file in %s)", Package, source.IgnoreFile)
+		} else {
+			diags.Addf(pos, "package %q: every .cue file of the repo is part of the config and must be `package %s` (or list the file in %s)", name, Package, source.IgnoreFile)
+		}
+		return nil, diags
 	}
+	refuseEmbed(file, &diags)
 	for imp := range file.ImportSpecs() {
 		p, _ := strconv.Unquote(imp.Path.Value)
 		if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {

@@ -41,8 +41,11 @@
 //     the GitRepository);
 //   - suspend: true when the cluster is paused (its objects stay rendered,
 //     Flux stops applying them);
-//   - no targetNamespace: every rendered object carries its own namespace
-//     (cluster-<name>), and the Namespace object itself is part of the folder;
+//   - targetNamespace: cluster-<name>. Every rendered object already
+//     carries that namespace, and the Namespace object of the folder is
+//     named so; the setting makes Flux force every namespaced object into
+//     it, so that an object in another namespace that slipped past the
+//     patch rules (renderer/patch) cannot reach another customer;
 //   - no serviceAccountName: kustomize-controller's own account applies, as
 //     Flux installs it (cluster-admin).
 //

@@ -298,13 +298,19 @@ func Objects(in Input) ([]object.Object, error) {
 					Kind: sourcev1.GitRepositoryKind,
 					Name: SourceName,
 				},
-				Path:          ClusterPath(g, in.Seed.Name, c.Name),
-				Interval:      metav1.Duration{Duration: interval},
-				RetryInterval: &metav1.Duration{Duration: RetryInterval},
-				Timeout:       &metav1.Duration{Duration: Timeout},
-				Prune:         true,
-				Wait:          true,
-				Suspend:       c.Paused,
+				Path: ClusterPath(g, in.Seed.Name, c.Name),
+				// Every namespaced object Flux applies for the cluster
+				// lands in its namespace, whatever the folder says: a
+				// render that slipped through cannot reach another
+				// customer's namespace (the Namespace object is already
+				// named so; kustomize leaves it as it is).
+				TargetNamespace: c.Namespace(),
+				Interval:        metav1.Duration{Duration: interval},
+				RetryInterval:   &metav1.Duration{Duration: RetryInterval},
+				Timeout:         &metav1.Duration{Duration: Timeout},
+				Prune:           true,
+				Wait:            true,
+				Suspend:         c.Paused,
 			},
 		})
 	}

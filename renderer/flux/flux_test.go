@@ -99,19 +99,20 @@ func TestKustomizations(t *testing.T) {
 				t.Fatalf("no Kustomization %s", tt.name)
 			}
 			want := kustomizev1.KustomizationSpec{
-				SourceRef:     kustomizev1.CrossNamespaceSourceReference{Kind: "GitRepository", Name: "fleetc"},
-				Path:          tt.path,
-				Interval:      metav1.Duration{Duration: 5 * time.Minute},
-				RetryInterval: &metav1.Duration{Duration: time.Minute},
-				Timeout:       &metav1.Duration{Duration: 10 * time.Minute},
-				Prune:         true,
-				Wait:          true,
-				Suspend:       tt.suspend,
+				SourceRef:       kustomizev1.CrossNamespaceSourceReference{Kind: "GitRepository", Name: "fleetc"},
+				Path:            tt.path,
+				TargetNamespace: tt.name,
+				Interval:        metav1.Duration{Duration: 5 * time.Minute},
+				RetryInterval:   &metav1.Duration{Duration: time.Minute},
+				Timeout:         &metav1.Duration{Duration: 10 * time.Minute},
+				Prune:           true,
+				Wait:            true,
+				Suspend:         tt.suspend,
 			}
 			if !reflect.DeepEqual(k.Spec, want) {
 				t.Errorf("spec = %+v\nwant %+v", k.Spec, want)
 			}
-			if k.Namespace != "flux-system" || k.Spec.TargetNamespace != "" {
+			if k.Namespace != "flux-system" || k.Spec.TargetNamespace != tt.name {
 				t.Errorf("namespace %q, targetNamespace %q", k.Namespace, k.Spec.TargetNamespace)
 			}
 			if k.APIVersion != "kustomize.toolkit.fluxcd.io/v1" || k.Kind != "Kustomization" {

@@ -12,7 +12,9 @@ package model
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Pos is a position in the config repo: a slash-separated path relative to
@@ -29,10 +31,16 @@ func (p Pos) String() string {
 	if !p.IsValid() {
 		return "-"
 	}
-	if p.Line == 0 {
-		return p.File
+	file := p.File
+	if strings.IndexFunc(file, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		// A file name cannot carry terminal escapes or a fake line
+		// break into a message.
+		file = strconv.Quote(file)
 	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	if p.Line == 0 {
+		return file
+	}
+	return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Col)
 }
 
 // Less orders positions by file, line, column.

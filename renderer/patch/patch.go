@@ -10,12 +10,16 @@
 // a patch whose target matches no object. A run is given only the objects
 // its patch selects; a patched object that takes the kind, namespace and
 // name of another object is refused here, as kustomize would refuse it.
+// A patch stays inside its object (contain.go): it never changes an
+// object's apiVersion, kind or namespace, renames a cluster-scoped object,
+// adds an object or produces a Secret with data.
 package patch
 
 import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -27,6 +31,7 @@ import (
 
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
+	"github.com/fleetc/fleetc/renderer/tree"
 	"github.com/fleetc/fleetc/renderer/typed"
 )
 
@@ -95,6 +100,9 @@ func Apply(objs []object.Object, patches []Patch) ([]object.Object, []bool, []Pr
 		}
 		out, err := applyOne(selected, p)
 		if err == nil {
+			err = contain(selected, out)
+		}
+		if err == nil {
 			err = clash(out, others)
 		}
 		if err != nil {
@@ -114,9 +122,19 @@ func clash(patched, others []object.Object) error {
 	for _, o := range others {
 		ids[id{object.Kind(o), o.GetNamespace(), o.GetName()}] = true
 	}
+	files := make(map[string]bool, len(others))
+	for _, o := range others {
+		files[tree.FileName(object.Kind(o), o.GetName())] = true
+	}
 	for _, o := range patched {
 		if ids[id{object.Kind(o), o.GetNamespace(), o.GetName()}] {
 			return fmt.Errorf("the patched %s %s has the same name as another %s of the cluster", object.Kind(o), o.GetName(), object.Kind(o))
+		}
+		// Each object is written to <kind>-<name>.yaml: two objects
+		// whose names differ only in what a file name cannot hold
+		// would overwrite each other.
+		if f := tree.FileName(object.Kind(o), o.GetName()); files[f] {
+			return fmt.Errorf("the patched %s %s would be written to %s, the file of another object of the cluster", object.Kind(o), o.GetName(), f)
 		}
 	}
 	return nil
@@ -185,6 +203,14 @@ func completePatch(p Patch, objs []object.Object) (string, error) {
 	var v any
 	if err := yaml.Unmarshal([]byte(p.Patch.Patch), &v); err != nil {
 		return "", fmt.Errorf("the patch is neither YAML nor JSON: %v", err)
+	}
+	// kustomize's YAML round trip turns some of these into spaces or
+	// line breaks: judged here, as written.
+	if p, r, ok := controlChar(v, ""); ok {
+		if p == "" {
+			p = "a value"
+		}
+		return "", fmt.Errorf("the patch's %s holds control character %U (YAML and Kubernetes tools read it differently)", strings.TrimPrefix(p, "."), r)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {

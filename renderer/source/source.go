@@ -45,32 +45,38 @@ func (e *Error) Error() string { return e.Msg }
 
 func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
 
-// wanted reports whether a repo-relative file path is part of the
-// configuration: a *.cue file outside cue.mod/ and dot-folders.
-func wanted(p string) bool {
-	if !strings.HasSuffix(p, ".cue") {
-		return false
+// isCUE reports whether a file name has the .cue extension in any case.
+func isCUE(name string) bool { return strings.EqualFold(path.Ext(name), ".cue") }
+
+// cueName checks a *.cue file's name: CUE reads only lower-case .cue,
+// so `x.CUE` would be left out by `cue vet` and is refused.
+func cueName(p string) error {
+	if path.Ext(p) != ".cue" {
+		return errorf("%s: the extension must be .cue in lower case (rename the file, or list it in %s)", Quote(p), IgnoreFile)
 	}
-	return !skipDirPath(path.Dir(p)) && !strings.HasPrefix(path.Base(p), ".")
+	return nil
 }
 
-// skipDirPath reports whether a directory (repo-relative, "." for the root)
-// or any of its parents is skipped.
-func skipDirPath(dir string) bool {
-	if dir == "." {
-		return false
-	}
-	for _, el := range strings.Split(dir, "/") {
-		if skipDir(el) {
-			return true
-		}
-	}
-	return false
+// Messages for what is refused the same way with and without --rev.
+func folderLinkError(p string) error {
+	return errorf("%s: a symlink to a folder; fleetc does not follow folder links (move the folder into the repo, or list the link in %s)", Quote(p), IgnoreFile)
+}
+
+func outsideError(p string) error {
+	return errorf("%s: symlink points outside the repo", Quote(p))
+}
+
+func submoduleError(p string) error {
+	return errorf("%s: a git submodule or nested repository; fleetc reads neither (copy its files into the repo, or list it in %s)", Quote(p), IgnoreFile)
 }
 
 func skipDir(name string) bool {
 	return name == "cue.mod" || (strings.HasPrefix(name, ".") && name != ".")
 }
+
+// skipFile reports whether a file name is never part of the config: a
+// dot-file (the ignore file, editors' files).
+func skipFile(name string) bool { return strings.HasPrefix(name, ".") }
 
 // Read reads the config files of the repo at dir. With rev == "" it reads the
 // working tree (dir need not be a git repository); otherwise it resolves rev
@@ -99,36 +105,74 @@ func readWorkTree(dir string) (*Snapshot, error) {
 	if err != nil {
 		return nil, errorf("repo %s: %v", dir, err)
 	}
+	ig, err := workTreeIgnore(root)
+	if err != nil {
+		return nil, err
+	}
+	submodules, err := workTreeSubmodules(root)
+	if err != nil {
+		return nil, err
+	}
 	var files []File
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return errorf("reading %s: %v", p, err)
+			return errorf("reading %s: %v", Quote(p), err)
 		}
 		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if rel != "." && skipDir(d.Name()) {
+		if rel == "." {
+			return nil
+		}
+		if ig.Match(rel) {
+			if d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if !wanted(rel) {
+		if d.IsDir() {
+			if skipDir(d.Name()) {
+				return filepath.SkipDir
+			}
+			if _, err := os.Lstat(filepath.Join(p, ".git")); err == nil || submodules[rel] {
+				return submoduleError(rel)
+			}
 			return nil
 		}
+		if skipDir(d.Name()) || skipFile(d.Name()) {
+			return nil
+		}
+		cue := isCUE(d.Name())
 		if d.Type()&fs.ModeSymlink != 0 {
+			// Judged on the link's text first, as with --rev (where a
+			// link is only its text), then on where it leads.
+			if link, err := os.Readlink(p); err == nil {
+				if j := filepath.ToSlash(filepath.Join(filepath.Dir(rel), link)); filepath.IsAbs(link) || j == ".." || strings.HasPrefix(j, "../") {
+					return outsideError(rel)
+				}
+			}
 			target, err := filepath.EvalSymlinks(p)
 			if err != nil {
-				return errorf("%s: broken symlink", rel)
+				if cue {
+					return errorf("%s: broken symlink", Quote(rel))
+				}
+				return nil
 			}
 			if r, err := filepath.Rel(realRoot, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-				return errorf("%s: symlink points outside the repo", rel)
+				return outsideError(rel)
 			}
-		} else if !d.Type().IsRegular() {
+			if st, err := os.Stat(target); err == nil && st.IsDir() {
+				return folderLinkError(rel)
+			}
+		}
+		if !cue {
 			return nil
 		}
-		data, err := os.ReadFile(p)
+		if err := cueName(rel); err != nil {
+			return err
+		}
+		data, err := readRegular(p, rel)
 		if err != nil {
-			return errorf("reading %s: %v", rel, err)
+			return err
 		}
 		files = append(files, File{Path: rel, Data: data})
 		return nil
@@ -174,6 +218,11 @@ func OpenRepo(dir string) (*git.Repository, string, error) {
 
 // ResolveCommit resolves rev to a commit of repo.
 func ResolveCommit(repo *git.Repository, rev string) (*object.Commit, error) {
+	if before, after, ok := strings.Cut(rev, ":"); ok {
+		// git's REV:PATH names a file or folder inside a revision; go-git
+		// would resolve it as REV and read the whole tree.
+		return nil, errorf("revision %q: REV:PATH is not supported; give the revision (%s) with --rev and the folder %q with --repo", rev, before, after)
+	}
 	if _, err := repo.Head(); errors.Is(err, plumbing.ErrReferenceNotFound) {
 		return nil, errorf("repository has no commits yet; commit the config first, or drop --rev to read the working tree")
 	}
@@ -221,11 +270,18 @@ func ReadCommit(c *object.Commit, sub string) ([]File, error) {
 			return nil, errorf("commit %s: %v", c.Hash, err)
 		}
 	}
+	ig, err := commitIgnore(tree)
+	if err != nil {
+		return nil, err
+	}
 	var files []File
 	var walk func(t *object.Tree, prefix string) error
 	walk = func(t *object.Tree, prefix string) error {
 		for _, e := range t.Entries {
 			p := path.Join(prefix, e.Name)
+			if ig.Match(p) {
+				continue
+			}
 			switch e.Mode {
 			case filemode.Dir:
 				if skipDir(e.Name) {
@@ -233,25 +289,49 @@ func ReadCommit(c *object.Commit, sub string) ([]File, error) {
 				}
 				st, err := t.Tree(e.Name)
 				if err != nil {
-					return errorf("%s: %v", p, err)
+					return errorf("%s: %v", Quote(p), err)
 				}
 				if err := walk(st, p); err != nil {
 					return err
 				}
 			case filemode.Submodule:
-				continue
-			default:
-				if !wanted(p) {
+				if skipDir(e.Name) {
 					continue
 				}
-				data, err := blob(t, e.Name)
-				if err != nil {
-					return errorf("%s: %v", p, err)
+				return submoduleError(p)
+			default:
+				if skipDir(e.Name) || skipFile(e.Name) {
+					continue
 				}
+				cue := isCUE(e.Name)
+				var data []byte
 				if e.Mode == filemode.Symlink {
-					data, err = followSymlink(root, path.Join(sub, p), string(data))
+					link, err := blob(t, e.Name)
 					if err != nil {
-						return errorf("%s: %v", p, err)
+						return errorf("%s: %v", Quote(p), err)
+					}
+					var isDir bool
+					data, isDir, err = followSymlink(root, sub, path.Join(sub, p), string(link))
+					switch {
+					case errors.Is(err, errOutside):
+						return outsideError(p)
+					case isDir:
+						return folderLinkError(p)
+					case err != nil && cue:
+						return errorf("%s: %v", Quote(p), err)
+					case err != nil:
+						continue
+					}
+				}
+				if !cue {
+					continue
+				}
+				if err := cueName(p); err != nil {
+					return err
+				}
+				if e.Mode != filemode.Symlink {
+					if data, err = blob(t, e.Name); err != nil {
+						return errorf("%s: %v", Quote(p), err)
 					}
 				}
 				files = append(files, File{Path: p, Data: data})
@@ -279,34 +359,47 @@ func blob(t *object.Tree, name string) ([]byte, error) {
 	return io.ReadAll(r)
 }
 
+var errOutside = errors.New("symlink points outside the repo")
+
 // followSymlink resolves a symlink stored in a commit at full path p
-// (relative to the tree root) to the bytes of its target inside the tree.
-func followSymlink(root *object.Tree, p, target string) ([]byte, error) {
+// (relative to the tree root) to the bytes of its target, which must be
+// inside the folder sub ("" for the whole tree). isDir reports a target
+// that is a folder.
+func followSymlink(root *object.Tree, sub, p, target string) (data []byte, isDir bool, err error) {
 	for range 8 {
 		if path.IsAbs(target) {
-			return nil, errors.New("symlink points outside the repo")
+			return nil, false, errOutside
 		}
 		resolved := path.Join(path.Dir(p), target)
 		if resolved == ".." || strings.HasPrefix(resolved, "../") {
-			return nil, errors.New("symlink points outside the repo")
+			return nil, false, errOutside
+		}
+		if sub != "" && resolved != sub && !strings.HasPrefix(resolved, sub+"/") {
+			return nil, false, errOutside
+		}
+		if resolved == "." || resolved == sub {
+			return nil, true, nil
+		}
+		if _, err := root.Tree(resolved); err == nil {
+			return nil, true, nil
 		}
 		f, err := root.File(resolved)
 		if err != nil {
-			return nil, fmt.Errorf("broken symlink to %s", target)
+			return nil, false, fmt.Errorf("broken symlink to %s", target)
 		}
 		r, err := f.Reader()
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		data, err := io.ReadAll(r)
 		r.Close()
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if f.Mode != filemode.Symlink {
-			return data, nil
+			return data, false, nil
 		}
 		p, target = resolved, string(data)
 	}
-	return nil, errors.New("too many levels of symlinks")
+	return nil, false, errors.New("too many levels of symlinks")
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -184,7 +183,10 @@ func appendJSONString(b []byte, s string) []byte {
 // index lists: a tampered index must not make it delete outside dir.
 func ReadIndex(dir string) (*Index, error) {
 	name := filepath.Join(dir, filepath.FromSlash(IndexPath))
-	data, err := os.ReadFile(name)
+	if err := checkMeta(dir); err != nil {
+		return nil, err
+	}
+	data, err := readBounded(name, MaxIndexSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -80,26 +81,42 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	}
 
 	fi, err := os.Stat(dir)
+	created := false
 	switch {
 	case err == nil && !fi.IsDir():
 		return st, fmt.Errorf("tree: %s is not a directory", dir)
 	case errors.Is(err, fs.ErrNotExist):
-		if err := os.MkdirAll(dir, dirPerm); err != nil {
+		// Mkdir, not MkdirAll, for the folder itself: only the Write
+		// that created it may remove it again (another first Write may
+		// have created it in between; then this one locks, or fails on
+		// the lock, without touching it).
+		if err := os.MkdirAll(filepath.Dir(dir), dirPerm); err != nil {
 			return st, fmt.Errorf("tree: %w", err)
 		}
-		defer func() {
-			if err != nil {
-				os.Remove(dir) // still empty: every failure path cleans up first
-			}
-		}()
+		if err := os.Mkdir(dir, dirPerm); err == nil {
+			created = true
+		} else if !errors.Is(err, fs.ErrExist) {
+			return st, fmt.Errorf("tree: %w", err)
+		}
 	case err != nil:
 		return st, fmt.Errorf("tree: %w", err)
 	}
 	unlock, err := lockDir(dir)
 	if err != nil {
-		return st, err
+		return st, err // another Write holds it: leave it to that one
 	}
 	defer unlock()
+	if created {
+		// Registered after unlock: runs first, while the lock is held.
+		defer func() {
+			if err != nil {
+				os.Remove(dir) // still empty: every failure path cleans up first
+			}
+		}()
+	}
+	if err := checkMeta(dir); err != nil {
+		return st, err
+	}
 
 	// Ownership: the index of the last complete Write, plus the planned
 	// index of any Write that was interrupted (crash) after it started
@@ -479,7 +496,7 @@ func staleStaging(meta string) (stale []string, planned map[string]struct{}, err
 		}
 		s := osPath(meta, e.Name())
 		stale = append(stale, s)
-		data, err := os.ReadFile(osPath(s, stagedIndex))
+		data, err := readBounded(osPath(s, stagedIndex), MaxIndexSize)
 		if err != nil {
 			continue
 		}

@@ -48,6 +48,7 @@ func Validate(cfg *model.Config, cat *catalog.Catalog) error {
 	v.sshKeys()
 	v.clusters()
 	v.nodePorts()
+	v.kubernetes()
 	return v.diags.Err()
 }
 

@@ -57,6 +57,10 @@ func TestFluxSync(t *testing.T) {
 	if err := harness.CopyTree(tree, root); err != nil {
 		t.Fatal(err)
 	}
+	// A render that slipped through: an object of a cluster's folder that
+	// names another namespace. Flux applies the folder with the cluster's
+	// targetNamespace, so the object lands there, never in the other one.
+	planted, plantedNS := plantForeignObject(t, root, seed)
 	rev1 := repo.CommitAll(t, "render")
 	url := repo.Serve(t)
 
@@ -95,6 +99,19 @@ func TestFluxSync(t *testing.T) {
 			missing = append(missing, absent(ctx, cp, c, expected[c.Name])...)
 		}
 		return len(missing) == 0, summarize("missing or not labelled", missing)
+	})
+	waitFor(t, ctx, flux, "the planted object applied in its cluster's namespace only", func() (bool, string) {
+		if _, err := cp.Get(ctx, planted); err == nil {
+			t.Fatalf("Flux applied %s outside the cluster's namespace %s", harness.ObjectRef(planted), plantedNS)
+		} else if !apierrors.IsNotFound(err) {
+			return false, err.Error()
+		}
+		own := planted.DeepCopy()
+		own.SetNamespace(plantedNS)
+		if _, err := cp.Get(ctx, own); err != nil {
+			return false, harness.ObjectRef(own) + ": " + shortErr(err)
+		}
+		return true, "done"
 	})
 	n := 0
 	for _, objs := range expected {
@@ -362,4 +379,46 @@ func waitFor(t *testing.T, ctx context.Context, flux *harness.Flux, what string,
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// plantForeignObject adds to the folder (in the git work tree at root) of
+// the seed's first cluster that Flux applies a ConfigMap in namespace
+// default, listed in the folder's kustomization.yaml, as a render that
+// slipped past fleetc's rules would. It returns the object and the
+// cluster's targetNamespace.
+func plantForeignObject(t *testing.T, root string, seed *harness.Seed) (*unstructured.Unstructured, string) {
+	t.Helper()
+	for _, c := range seed.Clusters {
+		if suspended(c.Kustomization) {
+			continue
+		}
+		tns, _, _ := unstructured.NestedString(c.Kustomization.Object, "spec", "targetNamespace")
+		if tns == "" {
+			t.Fatalf("Flux Kustomization %s has no targetNamespace", c.Kustomization.GetName())
+		}
+		dir := filepath.Join(root, filepath.FromSlash(c.Dir))
+		const name = "configmap-planted-by-test.yaml"
+		data := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: planted-by-test\n  namespace: default\ndata:\n  a: b\n"
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		k, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(string(k), "\n") || !strings.Contains(string(k), "\nresources:\n") {
+			t.Fatalf("%s/kustomization.yaml: resources are not its last list", c.Dir)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), append(k, "- "+name+"\n"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o := &unstructured.Unstructured{}
+		o.SetAPIVersion("v1")
+		o.SetKind("ConfigMap")
+		o.SetName("planted-by-test")
+		o.SetNamespace("default")
+		return o, tns
+	}
+	t.Fatal("no cluster that Flux applies")
+	return nil, ""
 }
