@@ -59,9 +59,18 @@ func bootClusters(t *testing.T, tree string) []bootCluster {
 					c.Strategy = "LoadBalancer"
 				}
 			case o.GetKind() == "StatefulSet" && o.GetName() == "etcd":
-				c.EtcdReplicas, _, _ = unstructured.NestedInt64(o.Object, "spec", "replicas")
+				r, _, _ := unstructured.NestedFieldNoCopy(o.Object, "spec", "replicas")
+				switch n := r.(type) {
+				case int:
+					c.EtcdReplicas = int64(n)
+				case int64:
+					c.EtcdReplicas = n
+				case float64:
+					c.EtcdReplicas = int64(n)
+				}
 			case o.GetKind() == "Deployment" && o.GetName() == "apiserver":
-				cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+				x, _, _ := unstructured.NestedFieldNoCopy(o.Object, "spec", "template", "spec", "containers")
+				cs, _ := x.([]any)
 				for _, x := range cs {
 					m, _ := x.(map[string]any)
 					if m["name"] == "apiserver" {
@@ -373,15 +382,16 @@ func editObject(kind, name string, edit func(*unstructured.Unstructured) error) 
 // editContainer changes one container of a workload's pod template.
 func editContainer(kind, name, container string, edit func(map[string]any) error) func([]*unstructured.Unstructured) error {
 	return editObject(kind, name, func(o *unstructured.Unstructured) error {
-		cs, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
+		x, _, _ := unstructured.NestedFieldNoCopy(o.Object, "spec", "template", "spec", "containers")
+		cs, _ := x.([]any)
 		for i, x := range cs {
 			c, _ := x.(map[string]any)
 			if c["name"] == container {
 				if err := edit(c); err != nil {
 					return err
 				}
-				cs[i] = c
-				return unstructured.SetNestedSlice(o.Object, cs, "spec", "template", "spec", "containers")
+				cs[i] = c // the slice is the object's own (NoCopy)
+				return nil
 			}
 		}
 		return fmt.Errorf("%s %s has no container %s", kind, name, container)

@@ -47,6 +47,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
+// workRoot holds the pods' volumes while a test runs.
+const workRoot = "/var/lib/fleetc-boot"
+
 // PodRuntime runs pods of one seed namespace.
 type PodRuntime struct {
 	t    testing.TB
@@ -144,8 +147,18 @@ func (c *Container) Tail(n int) string {
 
 // NewPodRuntime makes a runtime on net for the seed.
 func NewPodRuntime(t testing.TB, net *Network, seed kubernetes.Interface) *PodRuntime {
+	// Volumes live outside /tmp: a container that mounts an emptyDir at
+	// /tmp must still see the sources of its other volumes.
+	if err := os.MkdirAll(workRoot, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	work, err := os.MkdirTemp(workRoot, "pods-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(work) })
 	return &PodRuntime{
-		t: t, Net: net, Seed: seed, Work: t.TempDir(),
+		t: t, Net: net, Seed: seed, Work: work,
 		Binaries:   map[string]string{},
 		HostImages: map[string]bool{},
 		Logf:       t.Logf,
@@ -916,7 +929,10 @@ func (c *Container) supervise(t testing.TB) {
 // startProcessEnv starts the process with exactly the container's env.
 func (c *Container) startProcessEnv(t testing.TB) *Process {
 	args := append([]string{"netns", "exec", c.Pod.Net.NS, "unshare", "--uts", "sh", "-c", c.script, "sh"}, c.Argv...)
-	return startProcessWithEnv(t, c.Component(), "ip", args, c.Env)
+	p := startProcessWithEnv(t, c.Component(), "ip", args, c.Env)
+	// The test is over when it stops the pods: no need for a long grace.
+	p.Grace = 2 * time.Second
+	return p
 }
 
 // runOnce runs an init container to completion.

@@ -20,6 +20,10 @@ import (
 type Process struct {
 	Name string
 
+	// Grace is how long Stop waits after SIGTERM before SIGKILL (10 s
+	// when zero).
+	Grace time.Duration
+
 	cmd  *exec.Cmd
 	out  *tailBuffer
 	done chan struct{}
@@ -99,9 +103,13 @@ func (p *Process) Stop() {
 	default:
 	}
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	grace := p.Grace
+	if grace == 0 {
+		grace = 10 * time.Second
+	}
 	select {
 	case <-p.done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(grace):
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-p.done
 	}
