@@ -341,11 +341,17 @@ func (b *Booted) Containers(owner, container string) []*Container {
 	return out
 }
 
-// crashed returns the first container that has exited three times.
+// crashLoop is how many restarts make a container's failure final. A
+// component may exit a few times while the control plane comes up (the
+// controller-manager exits when the apiserver has not yet made its
+// bootstrap RBAC), as it would in CrashLoopBackOff before it runs.
+const crashLoop = 5
+
+// crashed returns the first container that has exited crashLoop times.
 func (b *Booted) crashed() *Container {
 	for _, p := range b.Runtime.Pods() {
 		for _, c := range p.Containers {
-			if c.Restarts() >= 3 {
+			if c.Restarts() >= crashLoop {
 				return c
 			}
 		}

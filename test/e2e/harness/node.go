@@ -16,10 +16,12 @@ import (
 	certificatesv1 "k8s.io/api/certificates/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 )
 
 // Node is a worker that joined the booted cluster the way a kubelet joins:
@@ -134,7 +136,7 @@ func (b *Booted) JoinNode(t testing.TB, ctx context.Context, name, token string,
 		return nil, err
 	}
 	n := &Node{Name: name, Client: ncs}
-	if err := n.register(ctx); err != nil {
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error { return n.register(ctx) }); err != nil {
 		return nil, fmt.Errorf("register Node %s with its certificate: %w", name, err)
 	}
 	stop := make(chan struct{})
@@ -147,7 +149,7 @@ func (b *Booted) JoinNode(t testing.TB, ctx context.Context, name, token string,
 			case <-time.After(5 * time.Second):
 			}
 			hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_ = n.heartbeat(hctx)
+			_ = retry.RetryOnConflict(retry.DefaultRetry, func() error { return n.heartbeat(hctx) })
 			cancel()
 		}
 	}()
@@ -172,7 +174,7 @@ func (n *Node) register(ctx context.Context) error {
 	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n.Name, Labels: map[string]string{
 		corev1.LabelHostname: n.Name, corev1.LabelOSStable: "linux", corev1.LabelArchStable: "amd64",
 	}}}
-	if _, err := n.Client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
+	if _, err := n.Client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	lease := &coordinationv1.Lease{
@@ -183,7 +185,7 @@ func (n *Node) register(ctx context.Context) error {
 			RenewTime:            &metav1.MicroTime{Time: time.Now()},
 		},
 	}
-	if _, err := n.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Create(ctx, lease, metav1.CreateOptions{}); err != nil {
+	if _, err := n.Client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Create(ctx, lease, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("Lease: %w", err)
 	}
 	return n.heartbeat(ctx)
