@@ -14,6 +14,7 @@ import (
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer/controlplane"
 	"github.com/fleetc/fleetc/renderer/diag"
+	"github.com/fleetc/fleetc/renderer/encode"
 	"github.com/fleetc/fleetc/renderer/flux"
 	"github.com/fleetc/fleetc/renderer/master"
 	"github.com/fleetc/fleetc/renderer/model"
@@ -208,7 +209,7 @@ func addFolders(t *tree.Tree, folders []folder, workers int) error {
 	for range min(workers, max(len(items), 1)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
-				items[i].data, items[i].err = tree.EncodeYAML(items[i].obj)
+				items[i].data, items[i].err = encode.Document(items[i].obj)
 			}
 		})
 	}
@@ -452,7 +453,7 @@ func addFolder(t *tree.Tree, dir string, objs []object.Object, extra []string) e
 	items := make([]encoded, len(objs))
 	for i, o := range objs {
 		items[i].obj = o
-		items[i].data, items[i].err = tree.EncodeYAML(o)
+		items[i].data, items[i].err = encode.Document(o)
 	}
 	return addEncoded(t, dir, items, extra)
 }

@@ -1,9 +1,9 @@
-package tree_test
+package encode_test
 
-// Differential test of EncodeYAML and MarshalYAML on real objects: every
-// object that the renderers build for the example fleet and a generated
-// one (patches applied) encodes to the same bytes through the reflection
-// walker as through the JSON path, and the walker takes every one of them.
+// Differential test of Document and Marshal on real objects: every object
+// that the renderers build for the example fleet and a generated one
+// (patches applied) encodes to the same bytes as with sigs.k8s.io/yaml,
+// and the emitter writes every one of them itself.
 
 import (
 	"bytes"
@@ -16,17 +16,17 @@ import (
 	"github.com/fleetc/fleetc/internal/fleetgen"
 	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/controlplane"
+	"github.com/fleetc/fleetc/renderer/encode"
 	"github.com/fleetc/fleetc/renderer/flux"
 	"github.com/fleetc/fleetc/renderer/master"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
 	"github.com/fleetc/fleetc/renderer/patch"
 	"github.com/fleetc/fleetc/renderer/source"
-	"github.com/fleetc/fleetc/renderer/tree"
 	"github.com/fleetc/fleetc/renderer/usercluster"
 )
 
-func TestEncodeYAMLWalkerExample(t *testing.T) {
+func TestFleetExample(t *testing.T) {
 	snap, err := source.Read("../../fixtures/example", "")
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +34,7 @@ func TestEncodeYAMLWalkerExample(t *testing.T) {
 	checkFleet(t, snap.Files, 100)
 }
 
-func TestEncodeYAMLWalkerGenerated(t *testing.T) {
+func TestFleetGenerated(t *testing.T) {
 	n := 100
 	if testing.Short() {
 		n = 10
@@ -63,18 +63,21 @@ func checkFleet(t *testing.T, files []source.File, min int) {
 	for i, o := range objs {
 		what := fmt.Sprintf("object %d (%s %s/%s)", i, object.Kind(o), o.GetNamespace(), o.GetName())
 		kinds[object.Kind(o)]++
-		if tree.WalkerEnabled && !tree.WalkerTakes(o) {
-			t.Errorf("%s: the walker gave up", what)
+		got, gerr := encode.Document(o)
+		want, path, werr := encode.ViaLibrary(o, true)
+		if path != "own" {
+			t.Errorf("%s: Document is written by %s", what, path)
 		}
-		got, gerr := tree.EncodeYAML(o)
-		want, werr := tree.EncodeViaJSON(o)
 		if !bytes.Equal(got, want) || fmt.Sprint(gerr) != fmt.Sprint(werr) {
-			t.Fatalf("%s: EncodeYAML differs from the JSON path\ngot (%v):\n%s\nwant (%v):\n%s", what, gerr, got, werr, want)
+			t.Fatalf("%s: Document differs from sigs.k8s.io/yaml\ngot (%v):\n%s\nwant (%v):\n%s", what, gerr, got, werr, want)
 		}
-		got, gerr = tree.MarshalYAML(o)
-		want, werr = tree.MarshalViaJSON(o)
+		got, gerr = encode.Marshal(o)
+		want, path, werr = encode.ViaLibrary(o, false)
+		if path != "own" {
+			t.Errorf("%s: Marshal is written by %s", what, path)
+		}
 		if !bytes.Equal(got, want) || fmt.Sprint(gerr) != fmt.Sprint(werr) {
-			t.Fatalf("%s: MarshalYAML differs from the JSON path\ngot (%v):\n%s\nwant (%v):\n%s", what, gerr, got, werr, want)
+			t.Fatalf("%s: Marshal differs from sigs.k8s.io/yaml\ngot (%v):\n%s\nwant (%v):\n%s", what, gerr, got, werr, want)
 		}
 	}
 	t.Logf("%d objects: %v", len(objs), kinds)
@@ -143,9 +146,9 @@ func clusterObjects(t *testing.T, cfg *model.Config, ix *model.Index, cat *catal
 	return objs
 }
 
-// BenchmarkEncodeYAMLObjects encodes the objects of a generated fleet of
-// 10 clusters, through the walker and through the JSON path.
-func BenchmarkEncodeYAMLObjects(b *testing.B) {
+// BenchmarkObjects encodes the objects of a generated fleet of 10
+// clusters, with Document and with sigs.k8s.io/yaml.
+func BenchmarkObjects(b *testing.B) {
 	files := fleetgen.Generate(10, 1)
 	var srcs []source.File
 	for _, p := range fleetgen.Paths(files) {
@@ -160,7 +163,10 @@ func BenchmarkEncodeYAMLObjects(b *testing.B) {
 	for _, path := range []struct {
 		name string
 		enc  func(any) ([]byte, error)
-	}{{"walker", tree.EncodeYAML}, {"json", tree.EncodeViaJSON}} {
+	}{{"own", encode.Document}, {"library", func(o any) ([]byte, error) {
+		out, _, err := encode.ViaLibrary(o, true)
+		return out, err
+	}}} {
 		b.Run(path.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
