@@ -213,11 +213,12 @@ func (e *emitter) scalar(k int32, content int, nested bool) {
 		e.out = append(e.out, '[', ']')
 	case kString:
 		s := p.text(n.val)
-		if nested && bytes.IndexByte(s, '\n') >= 0 {
+		f := scan(s)
+		if nested && f&newline != 0 {
 			e.multiline(s, content)
 			return
 		}
-		e.text(s, e.column(), content, false)
+		e.textShape(s, f, e.column(), content, false)
 	}
 }
 
@@ -250,27 +251,33 @@ func canonicalInt(s []byte) bool {
 // text writes a single-line string (or a key) starting at column col; a
 // plain scalar's continuation lines, if it is folded, at column content.
 func (e *emitter) text(s []byte, col, content int, key bool) {
+	e.textShape(s, scan(s), col, content, key)
+}
+
+// textShape is text for s of shape f.
+func (e *emitter) textShape(s []byte, f shape, col, content int, key bool) {
 	q, extra := needsQuotes(s)
 	if extra {
 		e.fixed = true
 	}
-	if !printableASCII(s) {
+	if f&nonASCII != 0 {
 		e.uncertain = true
 		e.doubleQuoted(s)
 		return
 	}
-	long := bytes.IndexByte(s, ' ') >= 0 && col+len(s)+2 > bestWidth
-	switch {
-	case long && (key || q || !plainSafe(s) || bytes.Contains(s, []byte("  "))):
-		e.uncertain = true // the library would fold it, or write a complex key
-	case long && !e.own:
-		e.folded(s, col, content)
-		return
+	plain := plainSafe(s, f)
+	if f&space != 0 && col+len(s)+2 > bestWidth {
+		if key || q || !plain || f&doubleSpace != 0 {
+			e.uncertain = true // the library would fold it, or write a complex key
+		} else if !e.own {
+			e.folded(s, col, content)
+			return
+		}
 	}
 	switch {
 	case q:
 		e.doubleQuoted(s)
-	case plainSafe(s):
+	case plain:
 		e.out = append(e.out, s...)
 	case s[0] == ' ' || s[len(s)-1] == ' ':
 		e.uncertain = true
@@ -298,26 +305,54 @@ func (e *emitter) folded(s []byte, col, content int) {
 	}
 }
 
-// printableASCII: every byte is a printable ASCII character (space to
-// tilde).
-func printableASCII(s []byte) bool {
-	for _, c := range s {
-		if c < 0x20 || c > 0x7e {
-			return false
+// shape is what scan finds in a string.
+type shape uint8
+
+const (
+	nonASCII    shape = 1 << iota // a byte outside printable ASCII
+	space                         // " "
+	doubleSpace                   // "  "
+	colonSpace                    // ": "
+	spaceHash                     // " #"
+	newline                       // "\n" (with nonASCII)
+)
+
+func scan(s []byte) shape {
+	var f shape
+	for i, c := range s {
+		switch {
+		case c < 0x20 || c > 0x7e:
+			f |= nonASCII
+			if c == '\n' {
+				f |= newline
+			}
+		case c == ' ':
+			f |= space
+			if i > 0 {
+				switch s[i-1] {
+				case ' ':
+					f |= doubleSpace
+				case ':':
+					f |= colonSpace
+				}
+			}
+		case c == '#' && i > 0 && s[i-1] == ' ':
+			f |= spaceHash
 		}
 	}
-	return true
+	return f
 }
 
-// plainSafe reports whether s (non-empty, printable ASCII) is a plain
-// scalar in block context (YAML 1.2 §7.3.3): it does not start with an
-// indicator (§5.3) — except "-", "?" and ":" followed by a non-space —,
-// holds no ": " or " #", does not end with ":", has no space at either
-// end, and does not start with a document marker ("---", "...", §9.1.4;
-// the library quotes those even where they could not end a document). Whether it also reads as a string is needsQuotes' job.
-func plainSafe(s []byte) bool {
-	if len(s) == 0 || s[0] == ' ' || s[len(s)-1] == ' ' || s[len(s)-1] == ':' ||
-		bytes.HasPrefix(s, []byte("---")) || bytes.HasPrefix(s, []byte("...")) {
+// plainSafe reports whether s (non-empty, printable ASCII, of shape f) is
+// a plain scalar in block context (YAML 1.2 §7.3.3): it does not start
+// with an indicator (§5.3) — except "-", "?" and ":" followed by a
+// non-space —, holds no ": " or " #", does not end with ":", has no space
+// at either end, and does not start with a document marker ("---",
+// "...", §9.1.4; the library quotes those even where they could not end a
+// document). Whether it also reads as a string is needsQuotes' job.
+func plainSafe(s []byte, f shape) bool {
+	if len(s) == 0 || f&(colonSpace|spaceHash|nonASCII) != 0 ||
+		s[0] == ' ' || s[len(s)-1] == ' ' || s[len(s)-1] == ':' {
 		return false
 	}
 	switch s[0] {
@@ -328,7 +363,7 @@ func plainSafe(s []byte) bool {
 			return false
 		}
 	}
-	return !bytes.Contains(s, []byte(": ")) && !bytes.Contains(s, []byte(" #"))
+	return !bytes.HasPrefix(s, []byte("---")) && !bytes.HasPrefix(s, []byte("..."))
 }
 
 // singleQuoted writes s in single quotes (§7.3.2), a quote doubled.

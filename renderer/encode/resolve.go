@@ -22,7 +22,7 @@ func needsQuotes(s []byte) (quote, extra bool) {
 		return true, false
 	}
 	if isLetter(s[0]) {
-		return specialWords[string(s)], false
+		return len(s) <= 5 && specialWords[string(s)], false
 	}
 	switch string(s) {
 	case "~", ".nan", ".NaN", ".NAN":
@@ -32,6 +32,11 @@ func needsQuotes(s []byte) (quote, extra bool) {
 	}
 	if !numberish(s[0]) {
 		return false, false
+	}
+	for _, c := range s {
+		if !numberAlphabet[c] {
+			return false, false
+		}
 	}
 	if infinity.Match(s) || sexagesimal.Match(s) {
 		return true, false
@@ -66,6 +71,16 @@ var specialWords = map[string]bool{
 func numberish(c byte) bool {
 	return '0' <= c && c <= '9' || c == '-' || c == '+' || c == '.'
 }
+
+// numberAlphabet holds every character of the numbers, dates and
+// infinities that needsQuotes looks for with its patterns: a string with
+// any other character is none of them.
+var numberAlphabet = func() (a [256]bool) {
+	for _, c := range []byte("0123456789abcdefABCDEFxXoO_+-.:tTzZ \tiInN") {
+		a[c] = true
+	}
+	return a
+}()
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 func isDigit(c byte) bool  { return '0' <= c && c <= '9' }

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // IndexPath is where the index lives in the rendered tree.
@@ -120,59 +119,25 @@ func appendIndexFunc(b []byte, generator, inputDigest string, paths []string, di
 	return append(b, "}\n}\n"...)
 }
 
-// appendJSONString appends s as encoding/json writes a string without
-// HTML escaping: quotes, backslashes and control characters escaped,
-// U+2028 and U+2029 as \u2028 and \u2029, invalid UTF-8 as \ufffd.
+// appendJSONString appends s as a JSON string, as a json.Encoder with
+// SetEscapeHTML(false) writes it: directly for printable ASCII without
+// quotes or backslashes (every path fleetc renders), through
+// encoding/json otherwise.
 func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		plain = 0x20 <= s[i] && s[i] < 0x7f && s[i] != '"' && s[i] != '\\'
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 // ReadIndex reads dir/.fleetc/index.json. A missing index (or missing dir)
