@@ -270,13 +270,19 @@ func TestMarshal(t *testing.T) {
 	for _, v := range []any{
 		inner{Name: "a: b", Items: []string{"x", "", "multi\nline\n"}, M: map[string]string{"k10": "1", "k9": "true"}},
 		map[string]any{"status": map[string]any{}, "metadata": map[string]any{"creationTimestamp": nil}},
-		map[string]any{"ls": "x\u2028"},
 		[]string{"a"}, "scalar", 3, nil,
 	} {
 		want, werr := yaml.Marshal(v)
 		got, gerr := Marshal(v)
 		if !bytes.Equal(got, want) || (werr == nil) != (gerr == nil) {
 			t.Errorf("Marshal(%#v) = %q, %v; want %q, %v", v, got, gerr, want, werr)
+		}
+	}
+	// sigs.k8s.io/yaml writes U+2028 and U+0085 raw, which YAML 1.1
+	// parsers read as line breaks (folded into a space); they are escaped.
+	for in, want := range map[string]string{"x\u2028": "ls: \"x\\u2028\"\n", "\u0085": "ls: \"\\u0085\"\n", "a\rb": "ls: \"a\\rb\"\n"} {
+		if got, err := Marshal(map[string]any{"ls": in}); err != nil || string(got) != want {
+			t.Errorf("Marshal(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	_, werr := yaml.Marshal(func() {})

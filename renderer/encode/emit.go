@@ -262,6 +262,9 @@ func (e *emitter) textShape(s []byte, f shape, col, content int, key bool) {
 	}
 	if f&nonASCII != 0 {
 		e.uncertain = true
+		if hazard(s) {
+			e.fixed = true
+		}
 		e.doubleQuoted(s)
 		return
 	}
@@ -303,6 +306,27 @@ func (e *emitter) folded(s []byte, col, content int) {
 		e.out = append(e.out, c)
 		col++
 	}
+}
+
+// hazard reports a character that is not printable in YAML (§5.1: C0
+// controls but tab and line feed, DEL, C1 controls) or that a YAML 1.1
+// parser takes for a line break (carriage return, U+0085, U+2028,
+// U+2029), or a byte order mark, or invalid UTF-8: sigs.k8s.io/yaml may
+// write such text raw (where it then reads back as something else) or
+// fail, so a document holding it is written by the emitter alone, with
+// the character escaped.
+func hazard(s []byte) bool {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRune(s[i:])
+		i += size
+		switch {
+		case r == '\n' || r == '\t':
+		case r < 0x20 || 0x7f <= r && r <= 0x9f, r == 0x2028, r == 0x2029, r == 0xfeff, r == 0xfffe, r == 0xffff,
+			r == utf8.RuneError && size == 1:
+			return true
+		}
+	}
+	return false
 }
 
 // shape is what scan finds in a string.
@@ -435,6 +459,9 @@ func (e *emitter) multiline(s []byte, col int) {
 	}
 	if !literal {
 		e.uncertain = true
+		if hazard(s) {
+			e.fixed = true
+		}
 		if e.own {
 			e.doubleQuoted(s)
 			return
