@@ -16,6 +16,7 @@ import (
 	"github.com/fleetc/fleetc/renderer/diag"
 	"github.com/fleetc/fleetc/renderer/encode"
 	"github.com/fleetc/fleetc/renderer/flux"
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/master"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
@@ -37,20 +38,6 @@ type Options struct {
 	// Progress, when set, is called after each cluster with the number of
 	// clusters done and the total, from the compiling goroutines.
 	Progress func(done, total int)
-}
-
-// Folders of the rendered tree.
-const (
-	MasterDir = "master"
-	SeedsDir  = "seeds"
-)
-
-// SeedDir is the folder of a seed in the rendered tree.
-func SeedDir(seed string) string { return path.Join(SeedsDir, seed) }
-
-// ClusterDir is the folder of a customer cluster in the rendered tree.
-func ClusterDir(seed, cluster string) string {
-	return path.Join(SeedsDir, seed, "clusters", cluster)
 }
 
 // Compile renders a validated config into the rendered tree, index
@@ -162,17 +149,17 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 	if err != nil {
 		return fmt.Errorf("master: %w", err)
 	}
-	folders := []folder{{dir: MasterDir, objs: masterObjs}}
+	folders := []folder{{dir: layout.MasterDir, objs: masterObjs}}
 	for i, s := range seeds {
 		clusters := bySeed[i]
 		fluxObjs, err := flux.Objects(flux.Input{Master: &cfg.Master, Seed: s, Clusters: clusters})
 		if err != nil {
 			return fmt.Errorf("seed %s: flux: %w", s.Name, err)
 		}
-		folders = append(folders, folder{dir: path.Join(SeedDir(s.Name), "flux"), objs: fluxObjs})
+		folders = append(folders, folder{dir: layout.SeedFlux(s.Name), objs: fluxObjs})
 		for _, c := range clusters {
 			if objs := usercluster.Objects(&cfg.Master, ix.Projects[c.Project]); len(objs) > 0 {
-				folders = append(folders, folder{dir: UserClusterDir(s.Name, c.Name), objs: objs})
+				folders = append(folders, folder{dir: layout.UserCluster(s.Name, c.Name), objs: objs})
 			}
 		}
 	}
@@ -180,7 +167,7 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 		return err
 	}
 	for _, s := range seeds {
-		if err := t.Add(path.Join(SeedDir(s.Name), "kustomization.yaml"), tree.Kustomization([]string{"flux"})); err != nil {
+		if err := t.Add(path.Join(layout.Seed(s.Name), layout.Kustomization), encode.Kustomization([]string{layout.FluxDir})); err != nil {
 			return err
 		}
 	}
@@ -306,7 +293,7 @@ func cachedCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *
 	}
 	key := ClusterKey(cfg, ix, cat, c)
 	if e, ok := cache.Get(key); ok {
-		if r, ok := fromCache(e, ClusterDir(c.Resolved.Seed, c.Name), clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)); ok {
+		if r, ok := fromCache(e, layout.Cluster(c.Resolved.Seed, c.Name), clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)); ok {
 			return r, nil
 		}
 	}
@@ -334,7 +321,7 @@ func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c 
 	r := clusterResult{patches: clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)}
 	objs, r.matched, r.problems = applyPatches(objs, r.patches)
 	r.tree = tree.New()
-	if err := addFolder(r.tree, ClusterDir(c.Resolved.Seed, c.Name), objs, nil); err != nil {
+	if err := addFolder(r.tree, layout.Cluster(c.Resolved.Seed, c.Name), objs, nil); err != nil {
 		return clusterResult{}, err
 	}
 	return r, nil
@@ -467,20 +454,13 @@ func addEncoded(t *tree.Tree, dir string, items []encoded, extra []string) error
 		if it.err != nil {
 			return fmt.Errorf("%s: encoding %s %s: %w", dir, object.Kind(o), o.GetName(), it.err)
 		}
-		name := tree.FileName(object.Kind(o), o.GetName())
+		name := layout.FileName(object.Kind(o), o.GetName())
 		if err := t.Add(path.Join(dir, name), it.data); err != nil {
 			return err
 		}
 		resources = append(resources, name)
 	}
-	return t.Add(path.Join(dir, "kustomization.yaml"), tree.Kustomization(resources))
-}
-
-// UserClusterDir is the folder of what is applied inside a customer
-// cluster (package usercluster), by the seed's Flux Kustomization
-// usercluster-<cluster>.
-func UserClusterDir(seed, cluster string) string {
-	return path.Join(SeedsDir, seed, "usercluster", cluster)
+	return t.Add(path.Join(dir, "kustomization.yaml"), encode.Kustomization(resources))
 }
 
 // InputDigest identifies everything a render depends on: the output format

@@ -24,6 +24,7 @@ import (
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/internal/golden"
 	"github.com/fleetc/fleetc/renderer"
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
 	"github.com/fleetc/fleetc/renderer/tree"
@@ -280,7 +281,7 @@ func TestSecretScannerCatches(t *testing.T) {
 // TestIndexListsEveryFile checks .fleetc/index.json against the tree.
 func TestIndexListsEveryFile(t *testing.T) {
 	out := renderExample(t)
-	data, ok := out.Get(tree.IndexPath)
+	data, ok := out.Get(layout.IndexPath)
 	if !ok {
 		t.Fatal("no index")
 	}

@@ -13,10 +13,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/fleetc/fleetc/renderer/layout"
 )
 
-// IndexPath is where the index lives in the rendered tree.
-const IndexPath = ".fleetc/index.json"
+// IndexPath is layout.IndexPath, where the index lives in the tree (for
+// this package's code; other packages name it layout.IndexPath).
+const IndexPath = layout.IndexPath
 
 // Index is the content of .fleetc/index.json: who generated the tree, from
 // which input, and the sha256 of every other file of the tree. It marks
@@ -162,6 +165,10 @@ func ReadIndex(dir string) (*Index, error) {
 	}
 	return idx, nil
 }
+
+// ParseIndex parses and checks the bytes of an index (as ReadIndex
+// does), e.g. one read from a git branch.
+func ParseIndex(data []byte) (*Index, error) { return parseIndex(data) }
 
 func parseIndex(data []byte) (*Index, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))

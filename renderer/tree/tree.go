@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/fleetc/fleetc/renderer/layout"
 )
 
 // Tree is a set of files: slash-separated relative paths → content.
@@ -307,7 +309,7 @@ func validPath(p string) error {
 
 // reservedDir is fleetc's own folder in the output: the index and, while
 // Write runs, its staging area.
-const reservedDir = ".fleetc"
+const reservedDir = layout.Reserved
 
 func isReserved(p string) bool {
 	return p == reservedDir || strings.HasPrefix(p, reservedDir+"/")
