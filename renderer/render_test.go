@@ -24,6 +24,7 @@ import (
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/internal/golden"
 	"github.com/fleetc/fleetc/renderer"
+	"github.com/fleetc/fleetc/renderer/disk"
 	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
@@ -79,12 +80,12 @@ func TestGoldenExample(t *testing.T) {
 		if err := os.RemoveAll(goldenDir); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tree.Write(goldenDir, out); err != nil {
+		if _, err := disk.Write(goldenDir, out); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	drift, err := tree.Compare(goldenDir, out)
+	drift, err := disk.Compare(goldenDir, out)
 	if err != nil {
 		t.Fatal(err)
 	}

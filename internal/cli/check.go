@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fleetc/fleetc/internal/publish"
+	"github.com/fleetc/fleetc/renderer/disk"
 	"github.com/fleetc/fleetc/renderer/drift"
 	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/source"
@@ -158,11 +159,11 @@ func appendSourceFlags(args []string, s sourceOptions) []string {
 }
 
 func readFolder(t *tree.Tree, out string) (*stored, error) {
-	d, err := tree.Compare(out, t)
+	d, err := disk.Compare(out, t)
 	if err != nil {
 		return nil, err
 	}
-	idx, _ := tree.ReadIndex(out) // an invalid index: every difference counts as edited
+	idx, _ := disk.ReadIndex(out) // an invalid index: every difference counts as edited
 	return &stored{
 		diff: drift.Paths{Changed: d.Stale, Missing: d.Missing, Extra: d.Extra},
 		Stored: drift.Stored{

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/disk"
 )
 
 type renderOptions struct {
@@ -55,7 +55,7 @@ func (o *renderOptions) run(out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := tree.Write(o.out, t)
+	st, err := disk.Write(o.out, t)
 	if err != nil {
 		return err
 	}

@@ -8,11 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/fleetc/fleetc/renderer/layout"
 )
@@ -50,13 +49,12 @@ func (t *Tree) WithIndex(generator, inputDigest string) error {
 	}
 	ps := t.paths()
 	sums := make([][32]byte, len(ps))
-	_ = parallel(len(ps), func(_, i int) error {
+	inChunks(len(ps), func(i int) {
 		sum, ok := t.sums[ps[i]] // read-only here: every worker only reads
 		if !ok {
 			sum = sha256.Sum256(t.files[ps[i]])
 		}
 		sums[i] = sum
-		return nil
 	})
 	data := appendIndexFunc(nil, generator, inputDigest, ps, 71, func(b []byte, i int) []byte {
 		b = append(b, `"`+digestPrefix...)
@@ -143,31 +141,13 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
-// ReadIndex reads dir/.fleetc/index.json. A missing index (or missing dir)
-// gives (nil, nil); an unreadable or invalid one an error. Valid means: one
-// JSON object with a non-empty generator and a "files" object whose keys
-// are valid tree paths outside .fleetc/ and whose values are
-// "sha256:<64 lowercase hex>". Unknown fields are ignored (forward
-// compatibility). The paths are checked because Write removes files the
-// index lists: a tampered index must not make it delete outside dir.
-func ReadIndex(dir string) (*Index, error) {
-	name := filepath.Join(dir, filepath.FromSlash(IndexPath))
-	data, err := os.ReadFile(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("tree: read index: %w", err)
-	}
-	idx, err := parseIndex(data)
-	if err != nil {
-		return nil, fmt.Errorf("tree: invalid index %s: %w", name, err)
-	}
-	return idx, nil
-}
-
-// ParseIndex parses and checks the bytes of an index (as ReadIndex
-// does), e.g. one read from a git branch.
+// ParseIndex parses and checks the bytes of an index (disk.ReadIndex,
+// or one read from a git branch). Valid means: one JSON object with a
+// non-empty generator and a "files" object whose keys are valid tree
+// paths outside .fleetc/ and whose values are "sha256:<64 lowercase
+// hex>". Unknown fields are ignored (forward compatibility). The paths
+// are checked because Write removes files the index lists: a tampered
+// index must not make it delete outside its folder.
 func ParseIndex(data []byte) (*Index, error) { return parseIndex(data) }
 
 func parseIndex(data []byte) (*Index, error) {
@@ -211,4 +191,20 @@ func validDigest(d string) bool {
 		}
 	}
 	return true
+}
+
+// inChunks calls fn(i) for every i in [0, n), on GOMAXPROCS goroutines
+// that each take one contiguous chunk.
+func inChunks(n int, fn func(i int)) {
+	chunk := max(1, (n+runtime.GOMAXPROCS(0)-1)/runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }

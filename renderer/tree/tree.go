@@ -209,6 +209,9 @@ func (t *Tree) Get(path string) ([]byte, bool) {
 	return b, ok
 }
 
+// Sealed reports whether t has its index (WithIndex was called).
+func (t *Tree) Sealed() bool { return t.sealed }
+
 // Len returns the number of files.
 func (t *Tree) Len() int { return len(t.files) }
 

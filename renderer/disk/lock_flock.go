@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || dragonfly || netbsd || openbsd || illumos
 
-package tree
+package disk
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package tree
+package disk
 
 import (
 	"errors"
@@ -74,8 +74,8 @@ func (w *writer) step(step, p string) error {
 }
 
 func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
-	idxData, ok := t.files[IndexPath]
-	if !ok || !t.sealed {
+	idxData, ok := t.Get(IndexPath)
+	if !ok || !t.Sealed() {
 		return st, errors.New("tree: Write needs a tree with its index: call WithIndex first")
 	}
 
@@ -149,7 +149,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	}
 
 	// Plan.
-	ps := t.paths()
+	ps := t.Paths()
 	var creates, check, replace, inWay []string
 	for _, p := range ps {
 		switch disk[p] {
@@ -174,7 +174,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	removing := make(map[string]bool)
 	var removes []string
 	addRemove := func(p string) {
-		if _, inTree := t.files[p]; inTree || removing[p] {
+		if _, inTree := t.Get(p); inTree || removing[p] {
 			return
 		}
 		if k := disk[p]; k == kindFile || k == kindOther {
@@ -215,7 +215,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 
 	for p, k := range disk {
 		if k != kindDir && !owned(p) {
-			if _, inTree := t.files[p]; !inTree {
+			if _, inTree := t.Get(p); !inTree {
 				st.Foreign = append(st.Foreign, p)
 			}
 		}
@@ -424,7 +424,7 @@ func (w *writer) stage(stg string, t *Tree, idxData []byte, creates, replace, re
 	runs := folderRuns(files)
 	if err := parallel(len(runs)-1, func(_, r int) error {
 		for _, p := range files[runs[r]:runs[r+1]] {
-			if err := writeNew(newPath(p), t.files[p]); err != nil {
+			if err := writeNew(newPath(p), content(t, p)); err != nil {
 				return err
 			}
 		}
@@ -517,7 +517,7 @@ func removeEmptied(dir string, t *Tree, removed []string) {
 		return strings.Compare(a, b)
 	})
 	for _, d := range dirs {
-		if _, isFile := t.files[d]; isFile {
+		if _, isFile := t.Get(d); isFile {
 			continue // a removed folder's name is now a file of the tree
 		}
 		name := osPath(dir, d)

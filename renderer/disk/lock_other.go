@@ -1,6 +1,6 @@
 //go:build !(linux || darwin || freebsd || dragonfly || netbsd || openbsd || illumos)
 
-package tree
+package disk
 
 // lockDir is a no-op where flock is not available: concurrent Writes into
 // the same directory are then the caller's responsibility.

@@ -1,4 +1,4 @@
-package tree
+package disk
 
 import (
 	"fmt"
@@ -37,7 +37,7 @@ func Compare(dir string, t *Tree) (Drift, error) {
 	if err != nil {
 		return d, err
 	}
-	ps := t.paths()
+	ps := t.Paths()
 	var check []string // on disk as regular files: compare bytes
 	for _, p := range ps {
 		switch disk[p] {
@@ -59,7 +59,7 @@ func Compare(dir string, t *Tree) (Drift, error) {
 		if k == kindDir {
 			continue
 		}
-		if _, ok := t.files[p]; !ok {
+		if _, ok := t.Get(p); !ok {
 			d.Extra = append(d.Extra, p)
 		}
 	}
@@ -74,7 +74,7 @@ func differing(dir string, t *Tree, ps []string) ([]string, error) {
 	diff := make([]bool, len(ps))
 	bufs := make([][]byte, workers(len(ps)))
 	err := parallel(len(ps), func(w, i int) error {
-		same, err := sameContent(osPath(dir, ps[i]), t.files[ps[i]], &bufs[w])
+		same, err := sameContent(osPath(dir, ps[i]), content(t, ps[i]), &bufs[w])
 		if err != nil {
 			return fmt.Errorf("tree: compare %s: %w", ps[i], err)
 		}

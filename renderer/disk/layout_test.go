@@ -1,4 +1,4 @@
-package tree
+package disk
 
 import "github.com/fleetc/fleetc/renderer/layout"
 

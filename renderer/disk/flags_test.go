@@ -1,4 +1,4 @@
-package tree
+package disk
 
 // The -update flag, so that `go test ./... -update` runs in every package.
 import _ "github.com/fleetc/fleetc/internal/golden"
