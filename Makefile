@@ -37,8 +37,9 @@ e2e: ## apply the rendered example to a real kube-apiserver and sync it with rea
 bench: ## benchmarks on generated fleets of 100, 1,000 and 10,000 clusters (SIZES, BENCH_OUT: see hack/bench.sh)
 	bash hack/bench.sh
 
-fuzz: ## fuzz the loader and validator for a while (FUZZTIME=1m)
+fuzz: ## fuzz the loader and validator, and the YAML output read back by three parsers, for a while each (FUZZTIME=1m)
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $${FUZZTIME:-1m} ./renderer/
+	$(GO) test -run '^$$' -fuzz FuzzLabels -fuzztime $${FUZZTIME:-1m} ./renderer/encode/
 
 clean:
 	rm -rf bin out
