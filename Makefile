@@ -4,7 +4,11 @@ SHELL := /usr/bin/env bash
 export GOTOOLCHAIN := local
 GO ?= go
 
-.PHONY: all build example test unit lint golden e2e e2e-tools bench fuzz clean
+.PHONY: all build example test unit lint golden e2e e2e-tools bench fuzz mutants clean
+
+# The packages that start goroutines: `make unit` runs their tests again
+# under the race detector.
+RACE_PKGS := ./renderer ./renderer/config ./renderer/tree ./renderer/diff ./internal/rendercache ./internal/cli
 
 all: build
 
@@ -16,8 +20,9 @@ example: ## render the bundled example fleet into out/example
 
 test: lint unit e2e ## every check: vet, gofmt, unit + golden + CLI tests, real kube-apiserver and Flux
 
-unit: ## unit, golden and CLI (testscript) tests
+unit: ## unit, golden and CLI (testscript) tests; then -race on the packages with goroutines
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race -short $(RACE_PKGS)
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/e2e/tools/*')); \
@@ -31,8 +36,9 @@ golden: ## rewrite golden files (review the diff, then commit)
 e2e-tools: ## build etcd, kube-apiserver and the Flux controllers into the cache (once)
 	bash hack/e2e-tools.sh
 
-e2e: ## apply the rendered example to a real kube-apiserver and sync it with real Flux
-	bin=$$(bash hack/e2e-tools.sh) && cd test/e2e && FLEETC_E2E_BIN="$$bin" $(GO) test -count=1 -timeout 20m ./...
+e2e: ## apply the rendered example to a real kube-apiserver, sync it with real Flux, boot its control planes
+	bash hack/e2e-deps.sh
+	bin=$$(bash hack/e2e-tools.sh) && cd test/e2e && FLEETC_E2E_BIN="$$bin" $(GO) test -count=1 -timeout 40m ./...
 
 bench: ## benchmarks on generated fleets of 100, 1,000 and 10,000 clusters (SIZES, BENCH_OUT: see hack/bench.sh)
 	bash hack/bench.sh
@@ -40,6 +46,9 @@ bench: ## benchmarks on generated fleets of 100, 1,000 and 10,000 clusters (SIZE
 fuzz: ## fuzz the loader and validator, and the YAML output read back by three parsers, for a while each (FUZZTIME=1m)
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $${FUZZTIME:-1m} ./renderer/
 	$(GO) test -run '^$$' -fuzz FuzzLabels -fuzztime $${FUZZTIME:-1m} ./renderer/encode/
+
+mutants: ## delete/invert each validation rule and security setting in turn; fails listing survivors
+	$(GO) run ./hack/mutants
 
 clean:
 	rm -rf bin out

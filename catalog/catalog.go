@@ -50,10 +50,17 @@ type Images struct {
 	Etcd, KonnectivityServer, KonnectivityAgent string
 	// Version-independent pins.
 	HTTPProber, Prometheus, OpenVPN, DNSResolver, Envoy string
-	// Kubermatic components, all at one pinned KKP release tag.
-	KubermaticAPI, KubermaticControllerManager, KubermaticDashboard string
+	// Kubermatic components, all at one pinned KKP release tag: Community
+	// Edition, and the Enterprise Edition's (*EE).
+	KubermaticAPI, KubermaticControllerManager, KubermaticDashboard       string
+	KubermaticAPIEE, KubermaticControllerManagerEE, KubermaticDashboardEE string
 	// MachineController is the seed-side machine-controller (and its webhook).
 	MachineController string
+	// Kubectl is an image with a POSIX shell and kubectl: the
+	// kubeconfig-writer that gives Flux its kubeconfig of a customer cluster.
+	Kubectl string
+	// S3Client uploads etcd snapshots (seeds with backups).
+	S3Client string
 }
 
 // file is the on-disk layout of catalog.yaml; see the comment at its top.
@@ -72,14 +79,20 @@ type coreFile struct {
 
 type imagesFile struct {
 	HTTPProber                  string `json:"httpProber"`
+	Kubectl                     string `json:"kubectl"`
 	Prometheus                  string `json:"prometheus"`
 	OpenVPN                     string `json:"openVPN"`
 	DNSResolver                 string `json:"dnsResolver"`
 	Envoy                       string `json:"envoy"`
 	MachineController           string `json:"machineController"`
+	S3Client                    string `json:"s3Client"`
 	KubermaticAPI               string `json:"kubermaticAPI"`
 	KubermaticControllerManager string `json:"kubermaticControllerManager"`
 	KubermaticDashboard         string `json:"kubermaticDashboard"`
+
+	KubermaticAPIEE               string `json:"kubermaticAPIEE"`
+	KubermaticControllerManagerEE string `json:"kubermaticControllerManagerEE"`
+	KubermaticDashboardEE         string `json:"kubermaticDashboardEE"`
 }
 
 type minorFile struct {
@@ -148,9 +161,14 @@ func build(f *file) (*Catalog, error) {
 		{"images.dnsResolver", f.Images.DNSResolver},
 		{"images.envoy", f.Images.Envoy},
 		{"images.machineController", f.Images.MachineController},
+		{"images.kubectl", f.Images.Kubectl},
+		{"images.s3Client", f.Images.S3Client},
 		{"images.kubermaticAPI", f.Images.KubermaticAPI},
 		{"images.kubermaticControllerManager", f.Images.KubermaticControllerManager},
 		{"images.kubermaticDashboard", f.Images.KubermaticDashboard},
+		{"images.kubermaticAPIEE", f.Images.KubermaticAPIEE},
+		{"images.kubermaticControllerManagerEE", f.Images.KubermaticControllerManagerEE},
+		{"images.kubermaticDashboardEE", f.Images.KubermaticDashboardEE},
 	} {
 		if err := checkImage(r.ref); err != nil {
 			add("%s: %w", r.field, err)
@@ -295,21 +313,26 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		return rw(repo + ":v" + patch)
 	}
 	return Images{
-		APIServer:                   core(c.core.APIServer),
-		ControllerManager:           core(c.core.ControllerManager),
-		Scheduler:                   core(c.core.Scheduler),
-		Etcd:                        rw(m.Etcd),
-		KonnectivityServer:          rw(m.KonnectivityServer),
-		KonnectivityAgent:           rw(m.KonnectivityAgent),
-		HTTPProber:                  rw(g.HTTPProber),
-		Prometheus:                  rw(g.Prometheus),
-		OpenVPN:                     rw(g.OpenVPN),
-		DNSResolver:                 rw(g.DNSResolver),
-		Envoy:                       rw(g.Envoy),
-		KubermaticAPI:               rw(g.KubermaticAPI),
-		KubermaticControllerManager: rw(g.KubermaticControllerManager),
-		KubermaticDashboard:         rw(g.KubermaticDashboard),
-		MachineController:           rw(g.MachineController),
+		APIServer:                     core(c.core.APIServer),
+		ControllerManager:             core(c.core.ControllerManager),
+		Scheduler:                     core(c.core.Scheduler),
+		Etcd:                          rw(m.Etcd),
+		KonnectivityServer:            rw(m.KonnectivityServer),
+		KonnectivityAgent:             rw(m.KonnectivityAgent),
+		HTTPProber:                    rw(g.HTTPProber),
+		Prometheus:                    rw(g.Prometheus),
+		OpenVPN:                       rw(g.OpenVPN),
+		DNSResolver:                   rw(g.DNSResolver),
+		Envoy:                         rw(g.Envoy),
+		KubermaticAPI:                 rw(g.KubermaticAPI),
+		KubermaticControllerManager:   rw(g.KubermaticControllerManager),
+		KubermaticDashboard:           rw(g.KubermaticDashboard),
+		KubermaticAPIEE:               rw(g.KubermaticAPIEE),
+		KubermaticControllerManagerEE: rw(g.KubermaticControllerManagerEE),
+		KubermaticDashboardEE:         rw(g.KubermaticDashboardEE),
+		MachineController:             rw(g.MachineController),
+		Kubectl:                       rw(g.Kubectl),
+		S3Client:                      rw(g.S3Client),
 	}
 }
 

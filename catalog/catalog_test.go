@@ -24,6 +24,7 @@ var kkpVersions = func() []string {
 	add("1.34", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 	add("1.35", 0, 1, 2, 3, 4, 5, 6, 7, 8)
 	add("1.36", 3, 4)
+	add("1.37", 2) // ahead of Kubermatic: the boot tier's version
 	return out
 }()
 
@@ -47,7 +48,7 @@ func TestEmbeddedVersionsExact(t *testing.T) {
 }
 
 func TestEmbeddedMinors(t *testing.T) {
-	want := []string{"1.33", "1.34", "1.35", "1.36"}
+	want := []string{"1.33", "1.34", "1.35", "1.36", "1.37"}
 	if got := Default().Minors(); !slices.Equal(got, want) {
 		t.Errorf("Minors() = %v, want %v", got, want)
 	}
@@ -117,7 +118,7 @@ func TestResolve(t *testing.T) {
 		{"1.35.9", "", ""}, // newer than supported
 		{"1.32", "", ""},   // dropped minor
 		{"1.32.5", "", ""}, // dropped minor
-		{"1.37", "", ""},   // future minor
+		{"1.38", "", ""},   // future minor
 		{"2.35.8", "", ""}, // wrong major
 		// malformed
 		{"", "", ""},
@@ -218,6 +219,7 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 		"1.34": {"3.5.21-0", "v0.34.0"},
 		"1.35": {"3.5.21-0", "v0.34.0"},
 		"1.36": {"3.6.12-0", "v0.35.0"},
+		"1.37": {"3.6.16-0", "v0.35.0"},
 	}
 	for _, v := range c.Versions() {
 		w, ok := want[v.Minor]
@@ -227,21 +229,26 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 		}
 		got := c.Images(v, "")
 		exp := Images{
-			APIServer:                   "registry.k8s.io/kube-apiserver:v" + v.Version,
-			ControllerManager:           "registry.k8s.io/kube-controller-manager:v" + v.Version,
-			Scheduler:                   "registry.k8s.io/kube-scheduler:v" + v.Version,
-			Etcd:                        "registry.k8s.io/etcd:" + w.etcd,
-			KonnectivityServer:          "registry.k8s.io/kas-network-proxy/proxy-server:" + w.konnectivity,
-			KonnectivityAgent:           "registry.k8s.io/kas-network-proxy/proxy-agent:" + w.konnectivity,
-			HTTPProber:                  "quay.io/kubermatic/http-prober:v0.5.1",
-			Prometheus:                  "quay.io/prometheus/prometheus:v2.51.1",
-			OpenVPN:                     "quay.io/kubermatic/openvpn:v2.5.2-r0",
-			DNSResolver:                 "registry.k8s.io/coredns/coredns:v1.10.1",
-			Envoy:                       "docker.io/envoyproxy/envoy:distroless-v1.37.0",
-			KubermaticAPI:               "quay.io/kubermatic/dashboard:v2.31.0",
-			KubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0",
-			KubermaticDashboard:         "quay.io/kubermatic/dashboard:v2.31.0",
-			MachineController:           "quay.io/kubermatic/machine-controller:v1.66.2",
+			APIServer:                     "registry.k8s.io/kube-apiserver:v" + v.Version,
+			ControllerManager:             "registry.k8s.io/kube-controller-manager:v" + v.Version,
+			Scheduler:                     "registry.k8s.io/kube-scheduler:v" + v.Version,
+			Etcd:                          "registry.k8s.io/etcd:" + w.etcd,
+			KonnectivityServer:            "registry.k8s.io/kas-network-proxy/proxy-server:" + w.konnectivity,
+			KonnectivityAgent:             "registry.k8s.io/kas-network-proxy/proxy-agent:" + w.konnectivity,
+			HTTPProber:                    "quay.io/kubermatic/http-prober:v0.5.1",
+			Prometheus:                    "quay.io/prometheus/prometheus:v2.51.1",
+			OpenVPN:                       "quay.io/kubermatic/openvpn:v2.5.2-r0",
+			DNSResolver:                   "registry.k8s.io/coredns/coredns:v1.10.1",
+			Envoy:                         "docker.io/envoyproxy/envoy:distroless-v1.37.0",
+			KubermaticAPI:                 "quay.io/kubermatic/dashboard:v2.31.0",
+			KubermaticControllerManager:   "quay.io/kubermatic/kubermatic:v2.31.0",
+			KubermaticDashboard:           "quay.io/kubermatic/dashboard:v2.31.0",
+			KubermaticAPIEE:               "quay.io/kubermatic/dashboard-ee:v2.31.0",
+			KubermaticControllerManagerEE: "quay.io/kubermatic/kubermatic-ee:v2.31.0",
+			KubermaticDashboardEE:         "quay.io/kubermatic/dashboard-ee:v2.31.0",
+			MachineController:             "quay.io/kubermatic/machine-controller:v1.66.2",
+			Kubectl:                       "docker.io/alpine/k8s:1.37.2",
+			S3Client:                      "docker.io/amazon/aws-cli:2.22.35",
 		}
 		if got != exp {
 			t.Errorf("Images(%s, \"\") =\n  %+v\nwant\n  %+v", v.Version, got, exp)
@@ -358,9 +365,14 @@ images:
   dnsResolver: "registry.k8s.io/coredns/coredns:v1.10.1"
   envoy: "docker.io/envoyproxy/envoy:distroless-v1.37.0"
   machineController: "quay.io/kubermatic/machine-controller:v1.66.2"
+  kubectl: "docker.io/alpine/k8s:1.37.2"
+  s3Client: "docker.io/amazon/aws-cli:2.22.35"
   kubermaticAPI: "quay.io/kubermatic/dashboard:v2.31.0"
   kubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0"
   kubermaticDashboard: "quay.io/kubermatic/dashboard:v2.31.0"
+  kubermaticAPIEE: "quay.io/kubermatic/dashboard-ee:v2.31.0"
+  kubermaticControllerManagerEE: "quay.io/kubermatic/kubermatic-ee:v2.31.0"
+  kubermaticDashboardEE: "quay.io/kubermatic/dashboard-ee:v2.31.0"
 minors:
   - minor: "1.33"
     etcd: "registry.k8s.io/etcd:3.5.21-0"

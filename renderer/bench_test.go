@@ -213,7 +213,7 @@ func BenchmarkCompileOneChange(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer os.RemoveAll(dir)
-		cache := rendercache.Open(dir)
+		cache := rendercache.Open(dir, "bench")
 		if _, err := renderer.Compile(cfg, catalog.Default(), renderer.Options{Cache: cache}); err != nil {
 			b.Fatal(err)
 		}

@@ -17,6 +17,11 @@ import (
 // for concurrent use, and must never return files they cannot vouch for: a
 // damaged entry is a miss. The renderer stays pure: the CLI passes a cache
 // backed by disk (internal/rendercache), tests pass maps or nothing.
+//
+// The key covers the inputs, not the code that renders them: a Cache that
+// outlives the process must also key its entries by that code, or a
+// changed fleetc would read an older one's output (internal/rendercache
+// adds the sha256 of the running executable).
 type Cache interface {
 	Get(key string) (Entry, bool)
 	Put(key string, e Entry)
@@ -70,7 +75,8 @@ type patchInput struct {
 // output format version, the catalog and the cluster's inputs (the cluster
 // with what was resolved for it, its seed and datacenter, the master
 // settings, its SSH keys, and the patches that apply to it). Names, file
-// paths and times play no part beyond what the inputs hold.
+// paths and times play no part beyond what the inputs hold. The renderer's
+// own code is not in it (see Cache).
 func ClusterKey(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *model.Cluster) string {
 	in := clusterInputs{
 		Format:     Version,

@@ -11,6 +11,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer/controlplane"
 	"github.com/fleetc/fleetc/renderer/diag"
@@ -23,6 +26,7 @@ import (
 	"github.com/fleetc/fleetc/renderer/patch"
 	"github.com/fleetc/fleetc/renderer/tree"
 	"github.com/fleetc/fleetc/renderer/usercluster"
+	kubermaticcrds "github.com/fleetc/fleetc/third_party/kubermatic-crds"
 )
 
 // Options tune Compile. The zero value renders the whole fleet.
@@ -149,7 +153,15 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 	if err != nil {
 		return fmt.Errorf("master: %w", err)
 	}
-	folders := []folder{{dir: layout.MasterDir, objs: masterObjs}}
+	masterFlux, err := flux.MasterObjects(&cfg.Master)
+	if err != nil {
+		return fmt.Errorf("master: %w", err)
+	}
+	if err := addCRDs(t); err != nil {
+		return err
+	}
+	folders := []folder{{dir: layout.MasterDir, objs: masterObjs}, {dir: layout.MasterFlux, objs: masterFlux}}
+	seedRoots := make([][]object.Object, len(seeds))
 	for i, s := range seeds {
 		clusters := bySeed[i]
 		fluxObjs, err := flux.Objects(flux.Input{Master: &cfg.Master, Seed: s, Clusters: clusters})
@@ -157,21 +169,80 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 			return fmt.Errorf("seed %s: flux: %w", s.Name, err)
 		}
 		folders = append(folders, folder{dir: layout.SeedFlux(s.Name), objs: fluxObjs})
+		if seedRoots[i], err = flux.SeedKubermaticObjects(&cfg.Master, s.Name); err != nil {
+			return fmt.Errorf("seed %s: flux: %w", s.Name, err)
+		}
+		kkpClusters, err := master.Clusters(s, ix.Datacenters, clusters)
+		if err != nil {
+			return fmt.Errorf("seed %s: %w", s.Name, err)
+		}
+		folders = append(folders, folder{dir: layout.SeedKubermatic(s.Name), objs: append(kkpClusters, master.Guard("seed")...)})
 		for _, c := range clusters {
-			if objs := usercluster.Objects(&cfg.Master, ix.Projects[c.Project]); len(objs) > 0 {
-				folders = append(folders, folder{dir: layout.UserCluster(s.Name, c.Name), objs: objs})
-			}
+			objs := append(usercluster.Objects(&cfg.Master, ix.Projects[c.Project]), usercluster.NodeBootstrap()...)
+			object.Sort(objs)
+			folders = append(folders, folder{dir: layout.UserCluster(s.Name, c.Name), objs: objs})
 		}
 	}
 	if err := addFolders(t, folders, workers); err != nil {
 		return err
 	}
-	for _, s := range seeds {
-		if err := t.Add(path.Join(layout.Seed(s.Name), layout.Kustomization), encode.Kustomization([]string{layout.FluxDir})); err != nil {
+	// A seed's root: its flux/ folder and the Kustomizations of the CRDs
+	// and of its Cluster objects.
+	for i, s := range seeds {
+		if err := addFolder(t, layout.Seed(s.Name), seedRoots[i], []string{layout.FluxDir}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// crdFiles are Kubermatic's CRDs that Kubermatic installs on the master or
+// on a seed, as files of layout.CRDs: name and YAML in fleetc's encoding (keys
+// sorted), sorted by file name. Computed once: the vendored data never
+// changes while fleetc runs.
+var crdFiles = sync.OnceValues(func() ([]crdFile, error) {
+	all, err := kubermaticcrds.All()
+	if err != nil {
+		return nil, fmt.Errorf("kubermatic CRDs: %w", err)
+	}
+	var out []crdFile
+	for _, c := range all {
+		if !slices.Contains(c.Locations, "master") && !slices.Contains(c.Locations, "seed") {
+			continue
+		}
+		var u unstructured.Unstructured
+		if err := yaml.Unmarshal(c.YAML, &u.Object); err != nil {
+			return nil, fmt.Errorf("kubermatic CRD %s: %w", c.File, err)
+		}
+		data, err := encode.Document(&u)
+		if err != nil {
+			return nil, fmt.Errorf("kubermatic CRD %s: %w", c.File, err)
+		}
+		out = append(out, crdFile{name: layout.FileName("CustomResourceDefinition", c.Name), data: data})
+	}
+	slices.SortFunc(out, func(a, b crdFile) int { return strings.Compare(a.name, b.name) })
+	return out, nil
+})
+
+type crdFile struct {
+	name string
+	data []byte
+}
+
+// addCRDs writes Kubermatic's CRDs into layout.CRDs, one per file.
+func addCRDs(t *tree.Tree) error {
+	files, err := crdFiles()
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(files))
+	for _, f := range files {
+		if err := t.Add(path.Join(layout.CRDs, f.name), f.data); err != nil {
+			return err
+		}
+		names = append(names, f.name)
+	}
+	return t.Add(path.Join(layout.CRDs, layout.Kustomization), encode.Kustomization(names))
 }
 
 // folder is a folder of objects and its kustomization (see addFolder).

@@ -216,6 +216,8 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 		"kustomize.toolkit.fluxcd.io/v1/Kustomization", "source.toolkit.fluxcd.io/v1/GitRepository",
 		"kubermatic.k8c.io/v1/User", "kubermatic.k8c.io/v1/Project", "kubermatic.k8c.io/v1/UserProjectBinding",
 		"kubermatic.k8c.io/v1/UserSSHKey", "kubermatic.k8c.io/v1/Seed",
+		"kubermatic.k8c.io/v1/Cluster", "kubermatic.k8c.io/v1/KubermaticConfiguration",
+		"networking.k8s.io/v1/Ingress", "apiextensions.k8s.io/v1/CustomResourceDefinition",
 	} {
 		if kinds[want] == 0 {
 			t.Errorf("no %s rendered", want)
@@ -247,7 +249,9 @@ func TestNoSecretsRendered(t *testing.T) {
 var secretPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),
 	regexp.MustCompile(`(?m)^kind: Secret$`),
-	regexp.MustCompile(`(?mi)^\s*(password|token|client-key-data|clientSecret|secretAccessKey)\s*:\s*\S`),
+	// A value on the key's line: the CRDs' schemas have properties named
+	// password or token, whose values are on the next lines.
+	regexp.MustCompile(`(?mi)^[ \t]*(password|token|client-key-data|clientSecret|secretAccessKey)[ \t]*:[ \t]*\S`),
 	regexp.MustCompile(`(?m)^\s*[\w-]*-data:\s*[A-Za-z0-9+/=]{40,}`),
 }
 
@@ -268,6 +272,7 @@ func TestSecretScannerCatches(t *testing.T) {
 		"apiVersion: v1\nkind: Secret\nmetadata: {name: x}\n",
 		"data:\n  tls.key: |\n    -----BEGIN RSA PRIVATE KEY-----\n",
 		"users:\n- user:\n    token: abcdef.0123456789abcdef\n",
+		"spec:\n  clientSecret: |\n    abc\n",
 	} {
 		found := false
 		for _, re := range secretPatterns {
@@ -326,7 +331,7 @@ func ExampleCompile() {
 	var k map[string]any
 	_ = yaml.Unmarshal(data, &k)
 	fmt.Println(k["resources"])
-	// Output: [flux]
+	// Output: [flux kustomization-kubermatic-clusters.yaml kustomization-kubermatic-crds.yaml]
 }
 
 // first shortens a list of paths for a message.

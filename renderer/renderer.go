@@ -17,6 +17,16 @@ const Version = "0.1.0"
 // Load evaluates and validates the config files. The error, when not nil,
 // is a diag.List of every problem found.
 func Load(files []source.File, cat *catalog.Catalog) (*model.Config, error) {
+	return LoadChecked(files, cat)
+}
+
+// Rule judges a validated config while it still knows the positions of
+// its fields (e.g. upgrade.Check against a base revision). Its error, when
+// not nil, is a diag.List.
+type Rule func(cfg *model.Config) error
+
+// LoadChecked is Load with more rules, run once the config validates.
+func LoadChecked(files []source.File, cat *catalog.Catalog, rules ...Rule) (*model.Config, error) {
 	cfg, err := config.Load(files)
 	if cfg == nil {
 		return nil, err
@@ -32,6 +42,11 @@ func Load(files []source.File, cat *catalog.Catalog) (*model.Config, error) {
 	}
 	if err := diags.Err(); err != nil {
 		return nil, err
+	}
+	for _, r := range rules {
+		if err := r(cfg); err != nil {
+			return nil, err
+		}
 	}
 	// Valid: no message will need a position now (patches carry their
 	// own), and dropping them frees the evaluated CUE input before the

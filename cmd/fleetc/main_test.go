@@ -43,6 +43,7 @@ func TestScripts(t *testing.T) {
 			"git-commit": gitCommit,
 			"git-init":   gitInit,
 			"copy-dir":   copyDir,
+			"damage-dir": damageDir,
 		},
 	})
 }
@@ -102,4 +103,29 @@ func copyDir(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		return os.Chmod(p, mode)
 	}))
+}
+
+// damageDir flips the last byte of every file below args[0] (a render
+// cache: the last bytes of an entry are its last file's content), and
+// fails if there is none.
+func damageDir(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: damage-dir dir")
+	}
+	n := 0
+	ts.Check(filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || len(data) == 0 {
+			return err
+		}
+		data[len(data)-1] ^= 0xff
+		n++
+		return os.WriteFile(p, data, 0o644)
+	}))
+	if n == 0 {
+		ts.Fatalf("damage-dir: no file below %s", args[0])
+	}
 }

@@ -22,7 +22,9 @@ import (
 type checkOptions struct {
 	compile     compileOptions
 	source      sourceOptions
+	upgrade     upgradeOptions
 	out         string
+	seeds       []string
 	branch      string
 	path        string
 	annotations annotationOptions
@@ -66,7 +68,10 @@ same pull request as the config: fleetc only reads *.cue files as input.`,
 		},
 	}
 	o.source.bindFlags(cmd.Flags())
+	o.upgrade.bindBase(cmd.Flags())
+	o.upgrade.bindAllow(cmd.Flags())
 	cmd.Flags().StringVar(&o.out, "out", "", "folder of the rendered tree to check")
+	cmd.Flags().StringSliceVar(&o.seeds, "seed", nil, "check only master/ and this seed's folder (repeatable); the other seeds' folders are not looked at")
 	cmd.Flags().StringVar(&o.branch, "branch", "", "check the tree published on this branch instead of --out (--rev then defaults to HEAD)")
 	cmd.Flags().StringVar(&o.path, "path", "", "with --branch: the folder on the branch (default: the config's master.gitops.path)")
 	o.annotations.bindFlags(cmd.Flags())
@@ -101,11 +106,18 @@ func (o *checkOptions) run(w io.Writer) error {
 	if o.branch != "" && o.source.rev == "" {
 		o.source.rev = "HEAD"
 	}
-	cfg, snap, err := o.source.load()
+	if err := o.upgrade.validate(); err != nil {
+		return err
+	}
+	rule, err := o.upgrade.rule(o.source.repo)
 	if err != nil {
 		return err
 	}
-	t, err := o.compile.compile(cfg, nil)
+	cfg, snap, err := o.source.load(rules(rule)...)
+	if err != nil {
+		return err
+	}
+	t, err := o.compile.compile(cfg, o.seeds)
 	if err != nil {
 		return err
 	}
@@ -136,7 +148,11 @@ func (o *checkOptions) run(w io.Writer) error {
 		fix = []string{"fleetc", "render"}
 		fix = appendSourceFlags(fix, o.source)
 		fix = append(fix, "--out", o.out)
+		for _, s := range o.seeds {
+			fix = append(fix, "--seed", s)
+		}
 	}
+	st.diff = st.diff.OnlySeeds(o.seeds)
 	what := "the working tree"
 	if snap.Commit != "" {
 		what = fmt.Sprintf("%s (%s)", o.source.rev, snap.Commit[:12])

@@ -1,6 +1,11 @@
-// Package cli is fleetc's command line: cobra wiring only. Each command has
-// an options struct that owns its flags; the work happens in renderer/.
-// Errors from every command go through one printer (printError).
+// Package cli is fleetc's command line, one file per command. Each command
+// has an options struct that owns its flags, reads its inputs (the config
+// through renderer/source, the render cache through internal/rendercache,
+// the output folder or branch) and prints its results; loading, validating,
+// compiling and comparing configs happen in renderer/, publishing in
+// internal/publish. The render cache is opened once per command, keyed by
+// the running executable (compile.go). Errors from every command go
+// through one printer (printError), which also picks the exit status.
 package cli
 
 import (
@@ -64,6 +69,8 @@ the full control plane of every customer cluster.`,
 		newCheckCmd(),
 		newDiffCmd(),
 		newPublishCmd(),
+		newBootstrapCmd(),
+		newSecretsCmd(),
 		newSchemaCmd(),
 		newVersionCmd(),
 	)

@@ -35,25 +35,46 @@ type compileOptions struct {
 
 // shareCache makes the compiles of this command share one cache, and the
 // bytes of every entry they read (diff: base and head). Call it before
-// copying the options.
+// copying the options and before any compile starts.
 func (o *compileOptions) shareCache() {
-	if root := o.cacheRoot(); root != "" {
-		o.shared = rendercache.OpenShared(root)
+	if root, build := o.cacheRoot(); root != "" {
+		o.shared = rendercache.OpenShared(root, build)
 	}
 }
 
-// cacheRoot is the cache folder, or "" with --no-cache (or no home).
-func (o *compileOptions) cacheRoot() string {
+// openCache is the cache of one compile: the shared one, or the folder's
+// (nil with --no-cache).
+func (o *compileOptions) openCache() *rendercache.Dir {
+	if o.shared != nil {
+		return o.shared
+	}
+	if root, build := o.cacheRoot(); root != "" {
+		return rendercache.Open(root, build)
+	}
+	return nil
+}
+
+// cacheRoot is the cache folder and the identity of this fleetc build
+// (rendercache.Executable), or "" with --no-cache, with no home, or when
+// the executable cannot be read: without knowing which build wrote an
+// entry, no entry can be trusted.
+func (o *compileOptions) cacheRoot() (root, build string) {
 	if o.noCache {
-		return ""
+		return "", ""
 	}
-	if o.cacheDir != "" {
-		return o.cacheDir
+	root = o.cacheDir
+	if root == "" {
+		r, err := rendercache.DefaultRoot()
+		if err != nil {
+			return "", ""
+		}
+		root = r
 	}
-	if r, err := rendercache.DefaultRoot(); err == nil {
-		return r
+	build, err := rendercache.Executable()
+	if err != nil {
+		return "", ""
 	}
-	return ""
+	return root, build
 }
 
 func (o *compileOptions) bindFlags(fs *pflag.FlagSet) {
@@ -70,10 +91,7 @@ func (o *compileOptions) compile(cfg *model.Config, seeds []string) (*tree.Tree,
 		stderr = io.Discard
 	}
 	opts := renderer.Options{Seeds: seeds}
-	cache := o.shared
-	if root := o.cacheRoot(); cache == nil && root != "" {
-		cache = rendercache.Open(root)
-	}
+	cache := o.openCache()
 	if cache != nil {
 		opts.Cache = cache
 	}

@@ -1,18 +1,20 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer"
-	"github.com/fleetc/fleetc/renderer/diag"
 	"github.com/fleetc/fleetc/renderer/diff"
+	"github.com/fleetc/fleetc/renderer/layout"
+	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
 	"github.com/fleetc/fleetc/renderer/tree"
 )
@@ -22,6 +24,11 @@ type diffOptions struct {
 	repo        string
 	format      string
 	exitCode    bool
+	failOn      []string
+	trees       bool
+	seeds       []string
+	tree        string
+	upgrade     upgradeOptions
 	annotations annotationOptions
 }
 
@@ -37,15 +44,28 @@ changed; objects per kind), warnings about dangerous changes (a cluster
 namespace deleted, a cluster moved between seeds, etcd losing members, an
 immutable field changed, etcd or the kube-apiserver rolled), then the field
 changes grouped by seed and cluster. Clusters with identical changes are
-shown once.
+shown once. A table lists the clusters whose Kubernetes version changes
+(cluster, seed, from, to).
+
+The upgrade rules are checked against BASE, at the head's lines: a
+cluster's version moves up one minor at most and never down, its etcd
+member count and storage stay (--allow etcd-replicas after the manual
+procedure of docs/day2.md).
+
+With --tree DIR (BASE and HEAD are revisions) or --trees (BASE and HEAD are
+folders), diff compares committed rendered trees instead of rendering the
+configs, so that a pull request that upgrades fleetc itself shows every
+object the new version changes, with the same warnings.
 
 Formats: text (colours on a terminal, unless NO_COLOR is set), markdown (a
 pull-request comment of at most 65,536 characters, summary first, starting
 with the marker <!-- fleetc-diff -->), json (a stable schema, see the
 documentation of package renderer/diff).
 
-Exit status 0, or 1 with --exit-code when there are differences; 2 when a
-revision does not render or the command line is wrong.`,
+Exit status 0, or 1 with --exit-code when there are differences, or with
+--fail-on KIND,... when a warning of those kinds is present (the gate of the
+pull-request workflow); 2 when a revision does not render, breaks an upgrade
+rule, or the command line is wrong.`,
 		Example: `  # what does my branch change, compared with main?
   fleetc diff main
 
@@ -53,10 +73,20 @@ revision does not render or the command line is wrong.`,
   fleetc diff --format markdown origin/main HEAD
 
   # between two commits, as JSON
-  fleetc diff --format json HEAD~1 HEAD`,
+  fleetc diff --format json HEAD~1 HEAD
+
+  # the gate: fail on the dangerous kinds of warnings
+  fleetc diff --fail-on namespace-deleted,cluster-moved,etcd-scale-down origin/main HEAD
+
+  # what the committed render changes (a fleetc upgrade re-renders it)
+  fleetc diff --tree rendered origin/main HEAD
+  fleetc diff --trees ../main/rendered rendered`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.annotations.validate(); err != nil {
+				return err
+			}
+			if err := o.upgrade.validate(); err != nil {
 				return err
 			}
 			o.compile.stderr = cmd.ErrOrStderr()
@@ -67,6 +97,11 @@ revision does not render or the command line is wrong.`,
 	cmd.Flags().StringVar(&o.repo, "repo", ".", "the config repo (a git repository)")
 	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&o.exitCode, "exit-code", false, "exit with status 1 when there are differences")
+	cmd.Flags().StringSliceVar(&o.failOn, "fail-on", nil, "exit with status 1 when a warning of these kinds is present (comma-separated; \"all\" for every kind): "+strings.Join(diff.WarningKinds(), ", "))
+	cmd.Flags().BoolVar(&o.trees, "trees", false, "compare two rendered trees: BASE and HEAD are folders (e.g. two checkouts of the rendered tree)")
+	cmd.Flags().StringVar(&o.tree, "tree", "", "compare the rendered tree committed in this folder of the repo at BASE and HEAD (HEAD absent: the folder in the working tree), not the configs")
+	cmd.Flags().StringSliceVar(&o.seeds, "seed", nil, "compare only master/ and this seed (repeatable)")
+	o.upgrade.bindAllow(cmd.Flags())
 	o.annotations.bindFlags(cmd.Flags())
 	o.compile.bindFlags(cmd.Flags())
 	return cmd
@@ -78,40 +113,75 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	default:
 		return &usageError{fmt.Errorf("--format %q: want text, markdown or json", o.format)}
 	}
+	failOn, err := failKinds(o.failOn)
+	if err != nil {
+		return err
+	}
+	if o.trees || o.tree != "" {
+		if o.trees && o.tree != "" {
+			return &usageError{fmt.Errorf("--trees and --tree exclude each other")}
+		}
+		r, err := o.compareTrees(args)
+		if err != nil {
+			return err
+		}
+		return o.print(w, r, args, failOn)
+	}
 	baseRev, headRev := args[0], ""
 	if len(args) == 2 {
 		headRev = args[1]
 	}
 	// Both revisions at once: loading a config is single-threaded CUE
 	// work, so the two loads take the time of one on two cores. Only the
-	// head shows progress.
+	// head shows progress. The head waits for the base's config (not its
+	// render) to check the upgrade rules against it.
 	var (
 		head, base           *tree.Tree
 		headLabel, baseLabel string
-		headErr, err         error
+		headErr              error
 		wg                   sync.WaitGroup
+		baseCfg              *model.Config
+		baseLoaded           = make(chan struct{})
 	)
-	wg.Go(func() { head, headLabel, headErr = renderRevision(&o.compile, o.repo, headRev) })
-	o.compile.shareCache() // the two trees share the clusters they have in common
+	rule := o.upgrade.against(func() *model.Config { <-baseLoaded; return baseCfg })
+	var headCfg *model.Config
+	// Before the head's compile starts reading the options: the two trees
+	// share the clusters they have in common.
+	o.compile.shareCache()
+	headOpts := o.compile
+	wg.Go(func() {
+		head, headLabel, headErr = renderRevision(&headOpts, o.repo, headRev, o.seeds, rule, func(c *model.Config) { headCfg = c })
+	})
 	quietBase := o.compile
 	quietBase.quiet = true
-	base, baseLabel, err = renderRevision(&quietBase, o.repo, baseRev)
+	var once sync.Once
+	loaded := func(cfg *model.Config) { once.Do(func() { baseCfg = cfg; close(baseLoaded) }) }
+	base, baseLabel, err = renderRevision(&quietBase, o.repo, baseRev, o.seeds, nil, loaded)
+	loaded(nil) // the base failed before it loaded: the head checks nothing
 	wg.Wait()
 	if err != nil {
-		var diags diag.List
-		if errors.As(err, &diags) {
-			// The problems are in the base revision, not in the files the
-			// user is looking at: say so rather than point at them.
-			return &exitError{code: ExitBadInput, msg: fmt.Sprintf("base %s does not validate (%d problems; see fleetc validate --rev %s):\n%s",
-				baseRev, len(diags), shellQuote(baseRev), diags.Error())}
-		}
-		return err
+		return baseError(baseRev, err)
 	}
 	if headErr != nil {
 		return headErr
 	}
+	for _, s := range o.seeds {
+		has := func(c *model.Config) bool {
+			return slices.ContainsFunc(c.Seeds, func(x model.Seed) bool { return x.Name == s })
+		}
+		if !has(baseCfg) && !has(headCfg) {
+			return &usageError{fmt.Errorf("--seed %s: no such seed in either revision", s)}
+		}
+	}
 	r := diff.Compare(base, head)
 	r.Base, r.Head = baseLabel, headLabel
+	return o.print(w, r, args, failOn)
+}
+
+// print writes r in the chosen format and applies --fail-on and
+// --exit-code.
+func (o *diffOptions) print(w io.Writer, r *diff.Result, args, failOn []string) error {
+	var err error
 	switch o.format {
 	case "json":
 		err = diff.WriteJSON(w, r)
@@ -119,6 +189,12 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 		cmdline := []string{"fleetc", "diff"}
 		if o.repo != "." {
 			cmdline = append(cmdline, "--repo", o.repo)
+		}
+		if o.trees {
+			cmdline = append(cmdline, "--trees")
+		}
+		if o.tree != "" {
+			cmdline = append(cmdline, "--tree", o.tree)
 		}
 		cmdline = append(cmdline, args...)
 		_, err = io.WriteString(w, diff.Markdown(r, diff.MarkdownOptions{Command: shellJoin(cmdline)}))
@@ -128,32 +204,103 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := gate(r, failOn); err != nil {
+		return err
+	}
 	if o.exitCode && !r.Empty() {
 		return &exitError{code: ExitDifferences}
 	}
 	return nil
 }
 
+// failKinds checks the kinds given to --fail-on ("all": every kind).
+func failKinds(kinds []string) ([]string, error) {
+	all := diff.WarningKinds()
+	var out []string
+	for _, k := range kinds {
+		switch {
+		case k == "all":
+			out = append(out, all...)
+		case slices.Contains(all, k):
+			out = append(out, k)
+		default:
+			return nil, &usageError{fmt.Errorf("--fail-on %q: not a warning kind (want all, or some of: %s)", k, strings.Join(all, ", "))}
+		}
+	}
+	return out, nil
+}
+
+// gate is exit status 1 when r holds a warning of one of the kinds.
+func gate(r *diff.Result, kinds []string) error {
+	counts := map[string]int{}
+	n := 0
+	for _, w := range r.Warnings {
+		if slices.Contains(kinds, w.Code) {
+			counts[w.Code]++
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	var parts []string
+	for _, k := range diff.WarningKinds() {
+		if counts[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+		}
+	}
+	return &exitError{code: ExitDifferences, msg: fmt.Sprintf("%d warning%s that --fail-on stops at (%s); review them, then acknowledge as the workflow says (docs/day2.md \"The gate\")",
+		n, plural(n), strings.Join(parts, ", "))}
+}
+
 // renderRevision renders the config at rev ("" for the working tree) in
 // memory, and returns it with a label for display.
-func renderRevision(co *compileOptions, repo, rev string) (*tree.Tree, string, error) {
+// rule, when set, is checked on the config; loaded, when set, is given
+// the config as soon as it validates.
+// With seeds, only those of them that the revision has are rendered (a
+// seed added or removed by the change is all added or all removed).
+func renderRevision(co *compileOptions, repo, rev string, seeds []string, rule renderer.Rule, loaded func(*model.Config)) (*tree.Tree, string, error) {
 	snap, err := source.Read(repo, rev)
 	if err != nil {
 		return nil, "", err
 	}
-	cfg, err := renderer.Load(snap.Files, catalog.Default())
+	cfg, err := renderer.LoadChecked(snap.Files, catalog.Default(), rules(rule)...)
 	if err != nil {
 		return nil, "", err
 	}
-	t, err := co.compile(cfg, nil)
+	if loaded != nil {
+		loaded(cfg)
+	}
+	var only []string
+	for _, s := range seeds {
+		if slices.ContainsFunc(cfg.Seeds, func(x model.Seed) bool { return x.Name == s }) {
+			only = append(only, s)
+		}
+	}
+	t, err := co.compile(cfg, only)
 	if err != nil {
 		return nil, "", err
 	}
-	label := "working tree"
-	if rev != "" {
-		label = fmt.Sprintf("%s (%s)", rev, snap.Commit[:12])
+	if len(seeds) > 0 && len(only) == 0 {
+		// None of the seeds is in this revision: master/ alone.
+		mt := tree.New()
+		for _, p := range t.Paths() {
+			if data, _ := t.Get(p); !strings.HasPrefix(p, layout.SeedsDir+"/") && p != layout.IndexPath {
+				if err := mt.Add(p, data); err != nil {
+					return nil, "", err
+				}
+			}
+		}
+		t = mt
 	}
-	return t, label, nil
+	return t, revLabel(rev, snap), nil
+}
+
+func revLabel(rev string, snap *source.Snapshot) string {
+	if rev == "" {
+		return "working tree"
+	}
+	return fmt.Sprintf("%s (%s)", rev, snap.Commit[:12])
 }
 
 // colorOutput reports whether w is a terminal that wants colours: a

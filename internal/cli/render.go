@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -42,7 +44,7 @@ func newRenderCmd() *cobra.Command {
 	o.annotations.bindFlags(cmd.Flags())
 	o.compile.bindFlags(cmd.Flags())
 	cmd.Flags().StringVar(&o.out, "out", "", "folder of the rendered tree (created, or one fleetc rendered before)")
-	cmd.Flags().StringSliceVar(&o.seeds, "seed", nil, "render only this seed (repeatable); master/ is always rendered")
+	cmd.Flags().StringSliceVar(&o.seeds, "seed", nil, "render only this seed (repeatable): master/ and that seed's folder are written, the other seeds' folders are left as they are")
 	return cmd
 }
 
@@ -54,6 +56,26 @@ func (o *renderOptions) run(out io.Writer) error {
 	t, err := o.compile.compile(cfg, o.seeds)
 	if err != nil {
 		return err
+	}
+	if len(o.seeds) > 0 {
+		// Sharding: the other seeds' folders stay as they are.
+		whole, kept, err := withOtherSeeds(o.out, t, cfg, o.seeds)
+		if err != nil {
+			return err
+		}
+		st, err := disk.Write(o.out, whole)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, c := range cfg.Clusters {
+			if slices.Contains(o.seeds, c.Resolved.Seed) {
+				n++
+			}
+		}
+		fmt.Fprintf(out, "rendered %d clusters of seed %s (and master/) into %s: %d files written, %d unchanged, %d removed; the other seeds' %d files left as they were\n",
+			n, strings.Join(o.seeds, ", "), o.out, st.Written, st.Unchanged, st.Removed, kept)
+		return nil
 	}
 	st, err := disk.Write(o.out, t)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 
 type validateOptions struct {
 	source      sourceOptions
+	compile     compileOptions
+	upgrade     upgradeOptions
 	annotations annotationOptions
 }
 
@@ -20,12 +22,29 @@ func newValidateCmd() *cobra.Command {
   fleetc validate --repo ./fleet-config
 
   # what a commit holds, read from git objects without a checkout
-  fleetc validate --repo ./fleet-config --rev origin/main`,
+  fleetc validate --repo ./fleet-config --rev origin/main
+
+  # and the upgrade rules, against the pull request's base
+  fleetc validate --base origin/main`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.annotations.validate(); err != nil {
 				return err
 			}
-			cfg, _, err := o.source.load()
+			if err := o.upgrade.validate(); err != nil {
+				return err
+			}
+			rule, err := o.upgrade.rule(o.source.repo)
+			if err != nil {
+				return err
+			}
+			cfg, _, err := o.source.load(rules(rule)...)
+			if err == nil {
+				// What only the compile can find (a patch that matches
+				// nothing or breaks an object) is found here too, at the
+				// patch: the render is made in memory and dropped.
+				o.compile.stderr = cmd.ErrOrStderr()
+				_, err = o.compile.compile(cfg, nil)
+			}
 			if err != nil {
 				return o.annotations.wrap(err, cmd.OutOrStdout(), o.source.repo)
 			}
@@ -35,6 +54,9 @@ func newValidateCmd() *cobra.Command {
 		},
 	}
 	o.source.bindFlags(cmd.Flags())
+	o.upgrade.bindBase(cmd.Flags())
+	o.upgrade.bindAllow(cmd.Flags())
 	o.annotations.bindFlags(cmd.Flags())
+	o.compile.bindFlags(cmd.Flags())
 	return cmd
 }

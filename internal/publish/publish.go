@@ -6,7 +6,9 @@
 //
 // The branch keeps whatever it holds outside the published folder (a
 // README, or the config itself when publishing onto the config's own
-// branch); the folder is replaced as a whole. A render whose tree is the
+// branch); inside the folder, the files of the previous render (those its
+// .fleetc/index.json lists) are replaced by the new render, and every
+// other file is kept: publish never deletes a file fleetc does not own. A render whose tree is the
 // tip's tree makes no commit. The commit's author and committer are given
 // by the caller, with the source commit's time rather than the clock, so
 // the same source published onto the same tip always gives the same
@@ -15,9 +17,11 @@ package publish
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -141,15 +145,22 @@ func Publish(repo *git.Repository, files Files, opts Options) (*Result, error) {
 	}
 
 	w := &writer{s: repo.Storer}
-	sub, err := w.buildTree(files)
-	if err != nil {
-		return nil, err
-	}
 	var base *object.Tree
-	if tip != nil && dir != "" {
+	if tip != nil {
 		if base, err = tip.Tree(); err != nil {
 			return nil, fmt.Errorf("branch %s: %w", opts.Branch, err)
 		}
+	}
+	keep, err := foreign(base, dir, files)
+	if err != nil {
+		return nil, fmt.Errorf("branch %s: %w", opts.Branch, err)
+	}
+	sub, err := w.buildTree(files, keep)
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		base = nil
 	}
 	root, err := w.graft(base, strings.Split(dir, "/"), sub)
 	if err != nil {
@@ -242,7 +253,8 @@ func sortName(e object.TreeEntry) string {
 
 // buildTree writes every file and folder of files and returns the root
 // tree's hash. Paths are slash-separated and sorted.
-func (w *writer) buildTree(files Files) (plumbing.Hash, error) {
+// keep are entries of the previous folder to carry over, by path.
+func (w *writer) buildTree(files Files, keep map[string]object.TreeEntry) (plumbing.Hash, error) {
 	type dir struct {
 		entries []object.TreeEntry
 		subdirs map[string]*dir
@@ -267,6 +279,21 @@ func (w *writer) buildTree(files Files) (plumbing.Hash, error) {
 		}
 		d.entries = append(d.entries, object.TreeEntry{Name: segs[len(segs)-1], Mode: filemode.Regular, Hash: h})
 	}
+	for _, p := range slices.Sorted(maps.Keys(keep)) {
+		d := root
+		segs := strings.Split(p, "/")
+		for _, s := range segs[:len(segs)-1] {
+			sd, ok := d.subdirs[s]
+			if !ok {
+				sd = newDir()
+				d.subdirs[s] = sd
+			}
+			d = sd
+		}
+		e := keep[p]
+		e.Name = segs[len(segs)-1]
+		d.entries = append(d.entries, e)
+	}
 	var write func(d *dir) (plumbing.Hash, error)
 	write = func(d *dir) (plumbing.Hash, error) {
 		for name, sd := range d.subdirs {
@@ -280,6 +307,82 @@ func (w *writer) buildTree(files Files) (plumbing.Hash, error) {
 	}
 	return write(root)
 }
+
+// foreign returns the files of the folder dir of base (the branch's tip)
+// that fleetc does not own: not listed in the folder's previous index
+// (.fleetc/index.json) and not part of the new render. Publish keeps them,
+// so that files others wrote into the folder (say the flux-system/ folder
+// of 'flux bootstrap') survive. A kept file whose path collides with a
+// folder of the render, or the reverse, is an error.
+func foreign(base *object.Tree, dir string, files Files) (map[string]object.TreeEntry, error) {
+	if base == nil {
+		return nil, nil
+	}
+	t := base
+	if dir != "" {
+		var err error
+		t, err = base.Tree(dir)
+		if errors.Is(err, object.ErrDirectoryNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	owned := map[string]bool{}
+	if f, err := t.File(indexPath); err == nil {
+		content, err := f.Contents()
+		if err != nil {
+			return nil, err
+		}
+		var idx struct {
+			Files map[string]string `json:"files"`
+		}
+		if err := json.Unmarshal([]byte(content), &idx); err != nil {
+			return nil, fmt.Errorf("%s: %w", path.Join(dir, indexPath), err)
+		}
+		for p := range idx.Files {
+			owned[p] = true
+		}
+		owned[indexPath] = true
+	}
+	renderFiles := map[string]bool{}
+	renderDirs := map[string]bool{}
+	for _, p := range files.Paths() {
+		renderFiles[p] = true
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			renderDirs[d] = true
+		}
+	}
+	keep := map[string]object.TreeEntry{}
+	walker := object.NewTreeWalker(t, true, nil)
+	defer walker.Close()
+	for {
+		name, e, err := walker.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if e.Mode == filemode.Dir || owned[name] || renderFiles[name] {
+			continue
+		}
+		if renderDirs[name] {
+			return nil, errorf("%s is not fleetc's and is in the way of the render's folder of that name; move it", path.Join(dir, name))
+		}
+		for d := path.Dir(name); d != "."; d = path.Dir(d) {
+			if renderFiles[d] {
+				return nil, errorf("%s is not fleetc's and is in the way of the render's file %s; move it", path.Join(dir, name), path.Join(dir, d))
+			}
+		}
+		keep[name] = e
+	}
+	return keep, nil
+}
+
+// indexPath is fleetc's index in a rendered folder (tree.IndexPath).
+const indexPath = ".fleetc/index.json"
 
 // graft returns the hash of base (nil: an empty tree) with the folder at
 // segs replaced by the tree sub.

@@ -21,6 +21,19 @@ func (f files) Get(p string) ([]byte, bool) {
 	return []byte(s), ok
 }
 
+// rendered adds the index a render has: every file listed.
+func rendered(f files) files {
+	idx := `{"files":{`
+	for i, p := range f.Paths() {
+		if i > 0 {
+			idx += ","
+		}
+		idx += `"` + p + `":"sha256:0"`
+	}
+	f[".fleetc/index.json"] = idx + "}}\n"
+	return f
+}
+
 var sig = object.Signature{Name: "fleetc", Email: "fleetc@localhost", When: time.Date(2026, 3, 4, 5, 6, 7, 0, time.FixedZone("", 3600))}
 
 // newRepo makes a repository with one commit on main, checked out.
@@ -44,7 +57,7 @@ func opts(msg string) Options {
 
 func TestPublish(t *testing.T) {
 	repo := newRepo(t)
-	v1 := files{"a.yaml": "a: 1\n", "seeds/eu/b.yaml": "b: 1\n", "seeds/eu-west/c.yaml": "c\n", "seeds/eu.yaml": "x\n", ".fleetc/index.json": "{}\n"}
+	v1 := rendered(files{"a.yaml": "a: 1\n", "seeds/eu/b.yaml": "b: 1\n", "seeds/eu-west/c.yaml": "c\n", "seeds/eu.yaml": "x\n"})
 	res, err := Publish(repo, v1, opts("first"))
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +105,7 @@ func TestPublish(t *testing.T) {
 	}
 
 	// A change: a new commit on top, a removed file gone.
-	v2 := files{"a.yaml": "a: 2\n", ".fleetc/index.json": "{}\n"}
+	v2 := rendered(files{"a.yaml": "a: 2\n"})
 	res3, err := Publish(repo, v2, opts("third"))
 	if err != nil {
 		t.Fatal(err)
@@ -109,14 +122,15 @@ func TestPublish(t *testing.T) {
 func TestPublishKeepsOtherFiles(t *testing.T) {
 	repo := newRepo(t)
 	// Something else on the branch, outside the folder.
-	if _, err := Publish(repo, files{"README.md": "hello\n", "rendered/old.yaml": "old\n", "deep/er/x": "x\n"}, Options{Branch: "rendered", Message: "m", Signature: sig}); err != nil {
+	if _, err := Publish(repo, files{"README.md": "hello\n", "rendered/old.yaml": "old\n", "deep/er/x": "x\n",
+		"rendered/.fleetc/index.json": `{"files":{"old.yaml":"sha256:0"}}` + "\n"}, Options{Branch: "rendered", Message: "m", Signature: sig}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Publish(repo, files{"new.yaml": "new\n"}, opts("m2")); err != nil {
+	if _, err := Publish(repo, files{"new.yaml": "new\n", ".fleetc/index.json": "{}\n"}, opts("m2")); err != nil {
 		t.Fatal(err)
 	}
 	all, _, _ := Read(repo, "rendered", "")
-	want := map[string]string{"README.md": "hello\n", "deep/er/x": "x\n", "rendered/new.yaml": "new\n"}
+	want := map[string]string{"README.md": "hello\n", "deep/er/x": "x\n", "rendered/new.yaml": "new\n", "rendered/.fleetc/index.json": "{}\n"}
 	if len(all) != len(want) {
 		t.Errorf("files %q", slices.Sorted(maps.Keys(all)))
 	}
@@ -172,5 +186,48 @@ func TestRefusals(t *testing.T) {
 	}
 	if f, tip, err := Read(repo, "nope", ""); f != nil || !tip.IsZero() || err != nil {
 		t.Errorf("missing branch: %v %v %v", f, tip, err)
+	}
+}
+
+// TestPublishKeepsForeignFiles: inside the folder, a file the previous
+// render's index does not list (flux bootstrap's flux-system/) is kept;
+// files of the previous render that the new one lacks are removed.
+func TestPublishKeepsForeignFiles(t *testing.T) {
+	repo := newRepo(t)
+	// flux bootstrap wrote into the folder first.
+	flux := "apiVersion: v1\nkind: Namespace\n"
+	if _, err := Publish(repo, files{"rendered/flux-system/gotk-components.yaml": flux, "README.md": "r\n"}, Options{Branch: "rendered", Message: "flux", Signature: sig}); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range []files{
+		rendered(files{"master/a.yaml": "a\n", "seeds/eu/b.yaml": "b\n"}),
+		rendered(files{"master/a.yaml": "a2\n"}),
+	} {
+		if _, err := Publish(repo, v, opts("render")); err != nil {
+			t.Fatal(err)
+		}
+		got, _, _ := Read(repo, "rendered", "rendered")
+		if string(got["flux-system/gotk-components.yaml"]) != flux {
+			t.Fatalf("publish %d removed flux-system/: %q", i, slices.Sorted(maps.Keys(got)))
+		}
+		if len(got) != len(v)+1 {
+			t.Errorf("publish %d: files %q", i, slices.Sorted(maps.Keys(got)))
+		}
+	}
+	got, _, _ := Read(repo, "rendered", "rendered")
+	if _, ok := got["seeds/eu/b.yaml"]; ok {
+		t.Error("a file of the previous render survived")
+	}
+	// A foreign file where the render needs a folder: an error, no commit.
+	if _, err := Publish(repo, rendered(files{"flux-system/gotk-components.yaml/x": "x\n"}), opts("clash")); err == nil || !strings.Contains(err.Error(), "in the way") {
+		t.Errorf("clash: %v", err)
+	}
+	// At the root too: the README stays.
+	if _, err := Publish(repo, rendered(files{"x.yaml": "x\n"}), Options{Branch: "rendered", Message: "root", Signature: sig}); err != nil {
+		t.Fatal(err)
+	}
+	all, _, _ := Read(repo, "rendered", "")
+	if all["README.md"] == nil || all["x.yaml"] == nil {
+		t.Errorf("root publish: %q", slices.Sorted(maps.Keys(all)))
 	}
 }

@@ -2,11 +2,15 @@
 // of fleetc, so that a render, check or diff compiles only the clusters
 // whose inputs changed.
 //
-// Entries are keyed by renderer.ClusterKey: the sha256 of everything a
-// cluster's folder depends on, the output format version included, never a
-// file name or a time. Each entry is one file,
+// Entries are keyed by renderer.ClusterKey (the sha256 of everything a
+// cluster's folder depends on in the config and the catalog, the output
+// format version included, never a file name or a time) and by the build
+// of fleetc that rendered them (Open's build: in the CLI the sha256 of the
+// running executable, see Executable), since a cache folder outlives the
+// binary that filled it and a newer fleetc may render the same inputs to
+// other bytes. Each entry is one file,
 //
-//	<dir>/<key[:2]>/<key>
+//	<dir>/<name[:2]>/<name>, name = hex(sha256(build, 0, key))
 //
 // holding a header line, a CRC-32C and the files with their sha256 (see
 // encode). An entry whose header, CRC or layout do not check out is a miss
@@ -18,10 +22,13 @@ package rendercache
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,7 +44,10 @@ const header = "fleetc render cache v2\n"
 
 // Dir is a cache in a folder. The zero value is not usable; use Open.
 type Dir struct {
-	root                          string
+	root string
+	// build is the identity of the code that renders: part of every
+	// entry's name, so a different build never reads this one's entries.
+	build                         string
 	hits, misses, puts, putErrors atomic.Int64
 
 	// shared, when set (OpenShared), holds the entries this Dir has read
@@ -55,15 +65,41 @@ func DefaultRoot() (string, error) {
 	return filepath.Join(base, "fleetc", "render"), nil
 }
 
-// Open returns the cache in root; the folder is created on the first Put.
-func Open(root string) *Dir { return &Dir{root: root} }
+// Open returns the cache in root for the fleetc build identified by build
+// (Executable, in the CLI; any string that changes whenever the rendering
+// code may, elsewhere). The folder is created on the first Put.
+func Open(root, build string) *Dir { return &Dir{root: root, build: build} }
+
+// Executable identifies the running fleetc build: the sha256 of the
+// executable file's content. Two builds that may render differently are
+// two different files (go build embeds no time, so the same sources and
+// toolchain give the same bytes and share entries). Reading the file costs
+// a few tens of milliseconds; the CLI calls it once per command.
+func Executable() (string, error) {
+	p, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("render cache: the fleetc executable: %w", err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return "", fmt.Errorf("render cache: the fleetc executable: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("render cache: the fleetc executable: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
 
 // OpenShared is Open for a process that compiles more than once (diff
 // compiles two revisions, mostly made of the same clusters): an entry
 // read or written once is handed out again from memory, the same bytes,
 // so that the two rendered trees share them instead of holding two
 // copies. The entries stay in memory as long as the Dir.
-func OpenShared(root string) *Dir { return &Dir{root: root, shared: new(sync.Map)} }
+func OpenShared(root, build string) *Dir {
+	return &Dir{root: root, build: build, shared: new(sync.Map)}
+}
 
 // Stats are counts since Open.
 type Stats struct{ Hits, Misses, Puts, PutErrors int64 }
@@ -80,7 +116,15 @@ func validKey(key string) bool {
 	return err == nil
 }
 
-func (d *Dir) path(key string) string { return filepath.Join(d.root, key[:2], key) }
+// path is the file of key's entry: its name hashes the build with the key.
+func (d *Dir) path(key string) string {
+	h := sha256.New()
+	h.Write([]byte(d.build))
+	h.Write([]byte{0})
+	h.Write([]byte(key))
+	name := hex.EncodeToString(h.Sum(nil))
+	return filepath.Join(d.root, name[:2], name)
+}
 
 // Get returns the entry for key, if a sound one is stored.
 func (d *Dir) Get(key string) (renderer.Entry, bool) {

@@ -3,6 +3,7 @@ package rendercache
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -30,7 +31,7 @@ func entry() renderer.Entry {
 }
 
 func TestRoundTrip(t *testing.T) {
-	d := Open(t.TempDir())
+	d := Open(t.TempDir(), "build")
 	if _, ok := d.Get(key); ok {
 		t.Fatal("hit in an empty cache")
 	}
@@ -70,7 +71,7 @@ func TestDamagedEntriesAreMisses(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			d := Open(t.TempDir())
+			d := Open(t.TempDir(), "build")
 			d.Put(key, entry())
 			p := d.path(key)
 			data, err := os.ReadFile(p)
@@ -91,7 +92,7 @@ func TestDamagedEntriesAreMisses(t *testing.T) {
 }
 
 func TestBadKeysIgnored(t *testing.T) {
-	d := Open(t.TempDir())
+	d := Open(t.TempDir(), "build")
 	for _, k := range []string{"", "../../etc/passwd", strings.Repeat("z", 64)} {
 		d.Put(k, entry())
 		if _, ok := d.Get(k); ok {
@@ -102,7 +103,7 @@ func TestBadKeysIgnored(t *testing.T) {
 
 func TestTrim(t *testing.T) {
 	root := t.TempDir()
-	d := Open(root)
+	d := Open(root, "build")
 	d.Put(key, entry())
 	other := strings.Repeat("f", 64)
 	d.Put(other, entry())
@@ -148,8 +149,8 @@ func TestDecodeEveryPrefix(t *testing.T) {
 // written, to every compile of the process.
 func TestShared(t *testing.T) {
 	root := t.TempDir()
-	Open(root).Put(key, entry())
-	d := OpenShared(root)
+	Open(root, "build").Put(key, entry())
+	d := OpenShared(root, "build")
 	a, ok1 := d.Get(key)
 	b, ok2 := d.Get(key)
 	if !ok1 || !ok2 || !reflect.DeepEqual(a, entry()) {
@@ -166,7 +167,43 @@ func TestShared(t *testing.T) {
 	if _, ok := d.Get(other); !ok {
 		t.Error("an entry Put to a shared Dir was not kept in memory")
 	}
-	if _, ok := Open(root).Get(other); ok {
+	if _, ok := Open(root, "build").Get(other); ok {
 		t.Error("a plain Dir found an entry that is not on disk")
+	}
+}
+
+// TestBuildsDoNotShareEntries: an entry written by one fleetc build is a
+// miss for every other build, in the same folder, under the same key.
+func TestBuildsDoNotShareEntries(t *testing.T) {
+	root := t.TempDir()
+	Open(root, "build-1").Put(key, entry())
+	if _, ok := Open(root, "build-2").Get(key); ok {
+		t.Fatal("build-2 read build-1's entry")
+	}
+	if _, ok := OpenShared(root, "build-2").Get(key); ok {
+		t.Fatal("build-2 (shared) read build-1's entry")
+	}
+	if _, ok := Open(root, "build-1").Get(key); !ok {
+		t.Fatal("build-1 lost its own entry")
+	}
+}
+
+// TestExecutableIsTheBinarysDigest: the build identity is the sha256 of
+// the running executable's bytes.
+func TestExecutableIsTheBinarysDigest(t *testing.T) {
+	got, err := Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sha256.Sum256(data); got != hex.EncodeToString(want[:]) {
+		t.Fatalf("Executable() = %s, want the sha256 of %s", got, p)
 	}
 }

@@ -187,6 +187,9 @@ func newBuilder(in Input) (*builder, error) {
 	if c.Monitoring {
 		imgs = append(imgs, struct{ name, ref string }{"Prometheus", in.Images.Prometheus})
 	}
+	if in.Seed.Backups != nil {
+		imgs = append(imgs, struct{ name, ref string }{"S3Client", in.Images.S3Client})
+	}
 	if in.Seed.Expose == model.ExposeLoadBalancer {
 		imgs = append(imgs, struct{ name, ref string }{"Envoy", in.Images.Envoy})
 	}
@@ -227,12 +230,18 @@ func Objects(in Input) ([]object.Object, error) {
 	}
 	add(kcs...)
 	add(b.etcd()...)
+	add(b.etcdBackup()...)
 	apiObjs, err := b.apiserver()
 	if err != nil {
 		return nil, err
 	}
 	add(apiObjs...)
 	add(b.controllerManager(), b.scheduler())
+	kw, err := b.kubeconfigWriter()
+	if err != nil {
+		return nil, err
+	}
+	add(kw...)
 	if cm := b.sshKeys(); cm != nil {
 		add(cm)
 	}

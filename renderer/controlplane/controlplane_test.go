@@ -64,6 +64,7 @@ var testImages = catalog.Images{
 	OpenVPN:            "mirror.example.com/kubermatic/openvpn:v2.5.2-r0",
 	DNSResolver:        "mirror.example.com/coredns/coredns:v1.10.1",
 	Envoy:              "mirror.example.com/envoyproxy/envoy:distroless-v1.37.0",
+	Kubectl:            "mirror.example.com/alpine/k8s:1.37.2",
 }
 
 func (v variant) input() Input {
@@ -95,7 +96,7 @@ func (v variant) input() Input {
 		c.Resolved.NodePort = 30443
 		c.Resolved.TunnelNodePort = 30444
 	}
-	master := &model.Master{Domain: "kkp.example.com"}
+	master := &model.Master{Domain: "kkp.example.com", GitOps: model.GitOps{URL: "https://git.example.com/fleet.git", Branch: "main", Path: "rendered", Interval: "5m"}}
 	if v.oidc {
 		master.OIDC = &model.OIDC{IssuerURL: "https://kkp.example.com/dex", ClientID: "kubermatic"}
 	}
@@ -253,18 +254,21 @@ func TestEtcd(t *testing.T) {
 				t.Errorf("--initial-cluster has %d members, want %d: %s", len(members), v.etcd, ic)
 			}
 			for i, m := range members {
-				want := fmt.Sprintf("etcd-%d=http://etcd-%d.etcd.%s.svc.cluster.local:2380", i, i, ns)
+				want := fmt.Sprintf("etcd-%d=https://etcd-%d.etcd.%s.svc.cluster.local:2380", i, i, ns)
 				if m != want {
 					t.Errorf("member %d = %q, want %q", i, m, want)
 				}
 			}
-			for _, f := range []string{"client-cert-auth", "trusted-ca-file", "cert-file", "key-file", "auto-compaction-retention", "listen-metrics-urls"} {
+			for _, f := range []string{"client-cert-auth", "trusted-ca-file", "cert-file", "key-file", "auto-compaction-retention", "listen-metrics-urls",
+				"peer-client-cert-auth", "peer-trusted-ca-file", "peer-cert-file", "peer-key-file"} {
 				if _, ok := flag(c.Args, f); !ok {
 					t.Errorf("etcd has no --%s", f)
 				}
 			}
-			if lp, _ := flag(c.Args, "listen-peer-urls"); !strings.HasPrefix(lp, "http://") || !strings.HasSuffix(lp, ":2380") {
-				t.Errorf("--listen-peer-urls = %q, want plain http on 2380", lp)
+			for _, f := range []string{"listen-peer-urls", "initial-advertise-peer-urls"} {
+				if lp, _ := flag(c.Args, f); !strings.HasPrefix(lp, "https://") || !strings.HasSuffix(lp, ":2380") {
+					t.Errorf("--%s = %q, want TLS on 2380", f, lp)
+				}
 			}
 			// Every $(VAR) in the args is an env var of the container.
 			env := map[string]bool{}
@@ -656,7 +660,7 @@ func TestCertificates(t *testing.T) {
 func TestContainers(t *testing.T) {
 	allowed := map[string]bool{}
 	for _, img := range []string{testImages.APIServer, testImages.ControllerManager, testImages.Scheduler, testImages.Etcd, testImages.KonnectivityServer,
-		testImages.Prometheus, testImages.OpenVPN, testImages.DNSResolver, testImages.Envoy} {
+		testImages.Prometheus, testImages.OpenVPN, testImages.DNSResolver, testImages.Envoy, testImages.Kubectl} {
 		allowed[img] = true
 	}
 	// The documented exception (netAdminSecurityContext): the OpenVPN
@@ -670,7 +674,7 @@ func TestContainers(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			objs := render(t, v.input())
 			specs := podSpecs(objs)
-			want := []string{"Deployment/apiserver", "Deployment/controller-manager", "Deployment/scheduler", "StatefulSet/etcd"}
+			want := []string{"Deployment/apiserver", "Deployment/controller-manager", "Deployment/scheduler", "StatefulSet/etcd", "Deployment/kubeconfig-writer"}
 			if !v.noMonitoring {
 				want = append(want, "StatefulSet/prometheus")
 			}
@@ -694,8 +698,9 @@ func TestContainers(t *testing.T) {
 				if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 					t.Errorf("%s: pod seccompProfile is not RuntimeDefault", wl)
 				}
-				// Only Prometheus talks to the seed's API (service discovery).
-				if automount := spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken; automount != (wl == "StatefulSet/prometheus") {
+				// Only Prometheus (service discovery) and the kubeconfig
+				// writer (its Secret) talk to the seed's API.
+				if automount := spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken; automount != (wl == "StatefulSet/prometheus" || wl == "Deployment/kubeconfig-writer") {
 					t.Errorf("%s: automounts a service account token: %v", wl, automount)
 				}
 				if spec.ServiceAccountName == "" || find[*corev1.ServiceAccount](objs, "ServiceAccount", spec.ServiceAccountName) == nil {

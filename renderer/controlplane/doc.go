@@ -7,9 +7,10 @@
 // TypeMeta set; the only text built here is file content held in
 // ConfigMaps: kubeconfigs, the egress selector configuration, the
 // Prometheus and Envoy configurations (marshalled from small typed structs
-// with sigs.k8s.io/yaml), and the OpenVPN server configuration, the
-// Corefile and the cloud-config files (formats without a Go type here,
-// written line by line from typed inputs).
+// by the encoder that writes the rendered files, tree.MarshalYAML), Azure's
+// cloud-config (JSON, encoding/json), and the OpenVPN server
+// configuration, the Corefile and the other cloud-config files (formats
+// without a Go type here, written line by line from typed inputs).
 //
 // # Namespace layout
 //
@@ -111,15 +112,16 @@
 // No etcd-launcher. The launcher reads the Kubermatic Cluster object to
 // manage membership, and fleetc renders no Cluster object. etcd is started
 // directly with Kubermatic's non-launcher flags: a static --initial-cluster
-// of etcd-0..etcd-(n-1), plain-http peers on 2380, client TLS on 2379 with
-// the cluster CA, metrics and health on 2378, auto-compaction 8h and the
+// of etcd-0..etcd-(n-1), peers on 2380 and clients on 2379, both TLS with
+// client-certificate authentication against the cluster CA (the boot tier
+// forms the cluster over it), metrics and health on 2378, auto-compaction 8h and the
 // corruption checks. $(POD_NAME)/$(POD_IP) are expanded by the kubelet, so
 // the image needs no shell. Consequence: etcd.replicas is fixed at creation
 // (a static member list cannot grow or shrink without runtime member
 // add/remove); changing it needs a manual procedure. The etcd-defragger
 // CronJob and EtcdBackupConfig (both launcher/Kubermatic based) are not
 // rendered. The headless Service still lists 2381 (peer-tls) as Kubermatic
-// does, though nothing listens there without the launcher.
+// does, though nothing listens there (peers use TLS on 2380).
 //
 // No PodDisruptionBudget for a single etcd member (or a single apiserver):
 // minAvailable 1 on one replica would block every node drain while

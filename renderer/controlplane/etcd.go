@@ -36,7 +36,7 @@ func etcdMemberHost(i int, ns string) string {
 func (b *builder) etcdInitialCluster() string {
 	ms := make([]string, b.c.Etcd.Replicas)
 	for i := range ms {
-		ms[i] = fmt.Sprintf("etcd-%d=http://%s:%d", i, etcdMemberHost(i, b.ns), etcdPeerPort)
+		ms[i] = fmt.Sprintf("etcd-%d=https://%s:%d", i, etcdMemberHost(i, b.ns), etcdPeerPort)
 	}
 	return strings.Join(ms, ",")
 }
@@ -53,13 +53,19 @@ func (b *builder) etcdArgs() []string {
 		"--initial-cluster-state=new",
 		fmt.Sprintf("--advertise-client-urls=https://%s:%d,https://$(POD_IP):%d", member, etcdClientPort, etcdClientPort),
 		fmt.Sprintf("--listen-client-urls=https://$(POD_IP):%d,https://127.0.0.1:%d", etcdClientPort, etcdClientPort),
-		fmt.Sprintf("--listen-peer-urls=http://$(POD_IP):%d", etcdPeerPort),
-		fmt.Sprintf("--initial-advertise-peer-urls=http://%s:%d", member, etcdPeerPort),
+		// Peers talk TLS too, with the member's own certificate (its SANs
+		// hold every member's name) and client-certificate authentication.
+		fmt.Sprintf("--listen-peer-urls=https://$(POD_IP):%d", etcdPeerPort),
+		fmt.Sprintf("--initial-advertise-peer-urls=https://%s:%d", member, etcdPeerPort),
 		fmt.Sprintf("--listen-metrics-urls=http://$(POD_IP):%d,http://127.0.0.1:%d", etcdMetricsPort, etcdMetricsPort),
 		"--trusted-ca-file=" + etcdCAFile,
 		"--client-cert-auth",
 		"--cert-file=" + etcdCertFile,
 		"--key-file=" + etcdKeyFile,
+		"--peer-trusted-ca-file=" + etcdCAFile,
+		"--peer-client-cert-auth",
+		"--peer-cert-file=" + etcdCertFile,
+		"--peer-key-file=" + etcdKeyFile,
 		"--auto-compaction-retention=8",
 		"--experimental-initial-corrupt-check=true",
 		"--experimental-corrupt-check-time=240m",

@@ -85,6 +85,10 @@ func (b *builder) networkPolicies() []object.Object {
 	if mon {
 		etcd = append(etcd, ingressRule{from: []string{appPrometheus}, ports: []netPort{tcp(etcdMetricsPort)}})
 	}
+	if b.in.Seed.Backups != nil {
+		// The backup job's snapshot (etcdctl snapshot save).
+		etcd = append(etcd, ingressRule{from: []string{appEtcdBackup}, ports: []netPort{tcp(etcdClientPort)}})
+	}
 	add(appEtcd, etcd...)
 
 	// controller-manager and scheduler serve only metrics and health:

@@ -65,6 +65,8 @@ type Summary struct {
 	Clusters ClusterSummary `json:"clusters"`
 	Objects  Counts         `json:"objects"`
 	Kinds    []KindCounts   `json:"kinds"`
+	// Versions lists the clusters whose Kubernetes version changes.
+	Versions []VersionChange `json:"versions"`
 }
 
 // SeedSummary lists seed names, sorted. A seed is changed when it is in
@@ -440,6 +442,7 @@ func (c *comparer) result() *Result {
 			Seeds:    SeedSummary{Added: []string{}, Removed: []string{}, Changed: []string{}},
 			Clusters: ClusterSummary{Added: []ClusterRef{}, Removed: []ClusterRef{}, Changed: []ClusterRef{}, Moved: []Move{}},
 			Kinds:    []KindCounts{},
+			Versions: []VersionChange{},
 		},
 	}
 	// Groups.
@@ -540,6 +543,7 @@ func (c *comparer) result() *Result {
 			s.Clusters.Moved = append(s.Clusters.Moved, Move{Cluster: ref.Cluster, From: from[0], To: ref.Seed})
 		}
 	}
+	s.Versions = c.versions()
 	r.Warnings = c.warnings(r)
 	return r
 }

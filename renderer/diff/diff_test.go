@@ -333,7 +333,7 @@ func TestWarnings(t *testing.T) {
 		{"etcd scale down", base.with(etcdPath, fmt.Sprintf(etcd, "a", 1, "etcd", "5Gi")),
 			[]string{"etcd-scale-down StatefulSet etcd"}},
 		{"etcd scale up", base.with(etcdPath, fmt.Sprintf(etcd, "a", 5, "etcd", "5Gi")),
-			nil},
+			[]string{"etcd-scale-up StatefulSet etcd"}},
 		{"statefulset serviceName", base.with(etcdPath, fmt.Sprintf(etcd, "a", 3, "etcd-peers", "5Gi")),
 			[]string{"immutable-field StatefulSet etcd"}},
 		{"statefulset volumeClaimTemplates", base.with(etcdPath, fmt.Sprintf(etcd, "a", 3, "etcd", "10Gi")),

@@ -27,7 +27,9 @@
 //
 // Dangerous changes are listed first (see the Warn* codes): a Namespace
 // deleted (Flux prunes a cluster's whole control plane), a cluster moved
-// between seeds, etcd losing members, a change to an immutable field
+// between seeds, a Kubernetes version that goes down or skips a minor (read
+// from the kube-apiserver Deployment's app.kubernetes.io/version label),
+// etcd losing or gaining members, a change to an immutable field
 // (StatefulSet spec.selector, volumeClaimTemplates, serviceName,
 // podManagementPolicy; Deployment and DaemonSet spec.selector; Service
 // spec.clusterIP, which covers ClusterIP to or from headless; a
@@ -57,10 +59,12 @@
 //	                 "removed": [], "changed": [],
 //	                 "moved":   [{"cluster": "c", "from": "s1", "to": "s2"}]},
 //	    "objects":  {"added": 0, "removed": 0, "changed": 0},
-//	    "kinds":    [{"kind": "Deployment", "added": 0, "removed": 0, "changed": 0}]  // by kind
+//	    "kinds":    [{"kind": "Deployment", "added": 0, "removed": 0, "changed": 0}], // by kind
+//	    "versions": [{"seed": "eu", "cluster": "c", "from": "1.34.11", "to": "1.35.8"}] // by cluster, seed
 //	  },
 //	  "warnings": [{                          // most dangerous first
-//	    "code": "rollout",                    // namespace-deleted | cluster-moved | etcd-scale-down |
+//	    "code": "rollout",                    // namespace-deleted | cluster-moved | version-downgrade |
+//	                                          // version-skip | etcd-scale-down | etcd-scale-up |
 //	                                          // immutable-field | rollout | unparsable
 //	    "scope": "cluster",                   // master | seed | cluster
 //	    "seed": "eu", "cluster": "prod",      // "" where not applicable

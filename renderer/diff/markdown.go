@@ -46,6 +46,7 @@ var levelCuts = [levels]string{
 }
 
 const (
+	foldAfter  = 10 // warnings and versions shown before the rest is folded
 	listLimit  = 10
 	warnLimit  = 20
 	maxValue   = 160 // runes of a value shown
@@ -157,14 +158,42 @@ func header(r *Result, wgs []*warnGroup, lvl int) string {
 	for _, k := range s.Kinds {
 		m.printf("| %s | %d | %d | %d |\n", strings.ReplaceAll(k.Kind, "|", `\|`), k.Added, k.Removed, k.Changed)
 	}
+	if len(s.Versions) > 0 {
+		fold := len(s.Versions) > foldAfter+1
+		if fold {
+			m.printf("\n<details><summary>Versions: %s change</summary>\n", plural(len(s.Versions), "cluster"))
+		}
+		m.printf("\n| Cluster | Seed | From | To |\n|:--|:--|:--|:--|\n")
+		for i, v := range s.Versions {
+			if lvl >= levelShortLists && i == listLimit {
+				m.printf("| … and %d more | | | |\n", len(s.Versions)-listLimit)
+				break
+			}
+			m.printf("| %s | %s | %s | %s |\n", code(v.Cluster), code(v.Seed), code(v.From), code(v.To))
+		}
+		if fold {
+			m.printf("\n</details>\n")
+		}
+	}
 	if len(wgs) > 0 {
-		m.printf("\n#### ⚠️ Warnings (%d)\n\n", len(r.Warnings))
+		// The heading counts the bullets; equal warnings of several
+		// clusters are one bullet.
+		m.printf("\n#### ⚠️ Warnings (%d)\n\n", len(wgs))
+		if len(wgs) != len(r.Warnings) {
+			m.printf("%d in all; the same warning of several clusters is one line.\n\n", len(r.Warnings))
+		}
 		for i, g := range wgs {
 			if lvl >= levelSummaryOnly && i == warnLimit {
 				m.printf("- … and %d more\n", len(wgs)-warnLimit)
 				break
 			}
+			if i == foldAfter && len(wgs) > foldAfter+1 {
+				m.printf("\n<details><summary>%d more warnings</summary>\n\n", len(wgs)-foldAfter)
+			}
 			m.printf("- **%s** %s: %s — %s\n", g.w.Code, code(g.object()), escapeText(g.w.Message), m.members(g.members))
+		}
+		if len(wgs) > foldAfter+1 {
+			m.printf("\n</details>\n")
 		}
 	}
 	return m.b.String()
@@ -280,7 +309,7 @@ func (m *mdWriter) clusterEntry(e *entry) {
 
 func (m *mdWriter) objects(objs []dispObj, fields bool) {
 	for _, o := range objs {
-		m.printf("- %s %s", sign(o.change), code(o.title()))
+		m.printf("- %s %s", mdSign(o.change), code(o.title()))
 		if !fields && len(o.fields) > 0 {
 			m.printf(" (%s)", plural(len(o.fields), "field"))
 		}
@@ -291,19 +320,33 @@ func (m *mdWriter) objects(objs []dispObj, fields bool) {
 		for _, f := range o.fields {
 			switch f.change {
 			case Added:
-				m.printf("  - + %s: %s\n", code(f.path), code(shorten(f.nw)))
+				m.printf("  - %s %s: %s\n", mdSign(Added), code(f.path), code(shorten(f.nw)))
 			case Removed:
-				m.printf("  - − %s: %s\n", code(f.path), code(shorten(f.old)))
+				m.printf("  - %s %s: %s\n", mdSign(Removed), code(f.path), code(shorten(f.old)))
 			default:
 				if f.path == "" {
 					m.printf("  - file content changed\n")
 					continue
 				}
 				o, n := shortenPair(f.old, f.nw)
-				m.printf("  - %s: %s → %s\n", code(f.path), code(o), code(n))
+				m.printf("  - %s %s: %s → %s\n", mdSign(Changed), code(f.path), code(o), code(n))
 			}
 		}
 	}
+}
+
+// mdSign is the sign of a change in markdown: bold, so that "+" and "-"
+// at the start of a list item are text, never the marker of a nested list
+// (in CommonMark "- + x" is a list inside a list, and an added and a
+// removed object would look the same).
+func mdSign(c Change) string {
+	switch c {
+	case Added:
+		return "**+**"
+	case Removed:
+		return "**-**"
+	}
+	return "**~**"
 }
 
 func countsText(c Counts) string {

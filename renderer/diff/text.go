@@ -72,6 +72,17 @@ func WriteText(w io.Writer, r *Result, opts TextOptions) error {
 	for _, k := range s.Kinds {
 		t.printf("    %-*s %s\n", width, k.Kind, t.counts(k.Added, k.Removed, k.Changed))
 	}
+	if len(s.Versions) > 0 {
+		t.printf("\n%s\n", t.paint(ansiBold, "Versions"))
+		cw, sw, fw := len("cluster"), len("seed"), len("from")
+		for _, v := range s.Versions {
+			cw, sw, fw = max(cw, len(v.Cluster)), max(sw, len(v.Seed)), max(fw, len(v.From))
+		}
+		t.printf("  %-*s  %-*s  %-*s  %s\n", cw, "cluster", sw, "seed", fw, "from", "to")
+		for _, v := range s.Versions {
+			t.printf("  %-*s  %-*s  %-*s  %s\n", cw, v.Cluster, sw, v.Seed, fw, v.From, v.To)
+		}
+	}
 
 	if len(r.Warnings) > 0 {
 		t.printf("\n%s\n", t.paint(ansiBold+ansiRed, fmt.Sprintf("Warnings (%d)", len(r.Warnings))))

@@ -18,8 +18,15 @@ const (
 	// WarnClusterMoved: a cluster disappears from one seed and appears on
 	// another: deleted there, created empty here.
 	WarnClusterMoved = "cluster-moved"
+	// WarnVersionDowngrade: a cluster's Kubernetes version goes down.
+	WarnVersionDowngrade = "version-downgrade"
+	// WarnVersionSkip: a cluster's Kubernetes version skips a minor.
+	WarnVersionSkip = "version-skip"
 	// WarnEtcdScaleDown: the etcd StatefulSet loses members.
 	WarnEtcdScaleDown = "etcd-scale-down"
+	// WarnEtcdScaleUp: the etcd StatefulSet gains members, which start a
+	// cluster of their own (--initial-cluster-state=new) and never join.
+	WarnEtcdScaleUp = "etcd-scale-up"
 	// WarnImmutableField: a field the API server refuses to change; the
 	// apply fails until the object is deleted and recreated.
 	WarnImmutableField = "immutable-field"
@@ -31,8 +38,18 @@ const (
 )
 
 var warnOrder = map[string]int{
-	WarnNamespaceDeleted: 0, WarnClusterMoved: 1, WarnEtcdScaleDown: 2,
-	WarnImmutableField: 3, WarnRollout: 4, WarnUnparsable: 5,
+	WarnNamespaceDeleted: 0, WarnClusterMoved: 1, WarnVersionDowngrade: 2, WarnVersionSkip: 3,
+	WarnEtcdScaleDown: 4, WarnEtcdScaleUp: 5, WarnImmutableField: 6, WarnRollout: 7, WarnUnparsable: 8,
+}
+
+// WarningKinds lists every warning code, most dangerous first (what
+// --fail-on takes).
+func WarningKinds() []string {
+	out := make([]string, len(warnOrder))
+	for k, i := range warnOrder {
+		out[i] = k
+	}
+	return out
 }
 
 // Warning is a dangerous change. Message does not name the cluster nor
@@ -124,8 +141,11 @@ func (c *comparer) objectWarnings(l located, add func(code, msg string)) {
 	inCluster := l.group.scope == ScopeCluster
 	if kind == "StatefulSet" && l.obj.Name == "etcd" && inCluster {
 		from, to := replicas(l.base.content), replicas(l.head.content)
-		if to < from {
+		switch {
+		case to < from:
 			add(WarnEtcdScaleDown, fmt.Sprintf("etcd members go from %d to %d: remove the members first, one at a time (etcdctl member remove), to keep quorum", from, to))
+		case to > from:
+			add(WarnEtcdScaleUp, fmt.Sprintf("etcd members go from %d to %d: the new members start with --initial-cluster-state=new and never join; add them first, one at a time (etcdctl member add, docs/day2.md)", from, to))
 		}
 	}
 	for _, f := range immutable[kind] {
@@ -147,6 +167,11 @@ func (c *comparer) objectWarnings(l located, add func(code, msg string)) {
 			}
 			add(WarnImmutableField, fmt.Sprintf("%s is immutable: the apply fails (\"field is immutable\") until the PersistentVolumeClaim is deleted and recreated, losing its data", f.Path))
 			break
+		}
+	}
+	if inCluster && kind == "Deployment" && l.obj.Name == "apiserver" {
+		if code, msg := versionWarning(apiserverVersion(l.base.content), apiserverVersion(l.head.content)); code != "" {
+			add(code, msg)
 		}
 	}
 	if inCluster && touches("spec.template") {

@@ -2,6 +2,8 @@
 // (Write), compares it with one (Compare, for `fleetc check`) and reads a
 // folder's index (ReadIndex). It is where the render touches the output
 // folder; the tree and its index are package tree's.
+// The layout and its guarantees, as users see them, are in
+// docs/output.md.
 //
 // # Index and ownership
 //

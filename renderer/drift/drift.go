@@ -44,6 +44,20 @@ func (p Paths) Empty() bool {
 	return len(p.Changed) == 0 && len(p.Missing) == 0 && len(p.Extra) == 0
 }
 
+// OnlySeeds drops the differences outside the seeds (and the index,
+// which a render of some seeds does not match), for check --seed. With no
+// seeds, p is returned as it is.
+func (p Paths) OnlySeeds(seeds []string) Paths {
+	if len(seeds) == 0 {
+		return p
+	}
+	mine := layout.InSeeds(seeds)
+	keep := func(ps []string) []string {
+		return slices.DeleteFunc(slices.Clone(ps), func(q string) bool { return q == layout.IndexPath || !mine(q) })
+	}
+	return Paths{Changed: keep(p.Changed), Missing: keep(p.Missing), Extra: keep(p.Extra)}
+}
+
 // CompareFiles compares the render t with a stored tree held in memory
 // (files by path: a folder read from a branch), paths sorted.
 func CompareFiles(t *tree.Tree, files map[string][]byte) Paths {

@@ -1,5 +1,15 @@
-// Package flux renders a seed's flux/ folder: the Flux objects that make the
-// seed apply its part of the rendered tree.
+// Package flux renders the Flux objects that make the master and each seed
+// apply their part of the rendered tree.
+//
+// Master (MasterObjects, master/flux/): the GitRepository "fleetc",
+// Kustomization kubermatic-crds (master/crds, prune: false: deleting a CRD
+// deletes its objects) and kubermatic-master (master/, dependsOn the CRDs).
+// Seed root (SeedKubermaticObjects, next to seeds/<seed>/flux/):
+// kubermatic-crds and kubermatic-clusters (seeds/<seed>/kubermatic, the
+// Cluster objects, dependsOn the CRDs). BootstrapMaster and BootstrapSeed
+// return what a team applies once per cluster: the GitRepository and
+// Kustomization fleetc-master (applying master/flux) or fleetc-seed
+// (seeds/<seed>); no wait: the objects they apply report their own health.
 //
 // For every seed it renders, in namespace flux-system:
 //

@@ -60,31 +60,106 @@ func UserClusterPath(g model.GitOps, seed, cluster string) string {
 // usercluster folder to the customer cluster.
 func UserClusterName(cluster string) string { return "usercluster-" + cluster }
 
-// UserClusterKubeconfig names the Secret (in flux-system, key "value") that
-// holds the customer cluster's admin kubeconfig, made on the seed.
-func UserClusterKubeconfig(cluster string) string { return "usercluster-" + cluster + "-kubeconfig" }
+// UserClusterKubeconfig names the Secret (key "value", in the cluster's
+// namespace on the seed) that holds the customer cluster's admin
+// kubeconfig. The cluster's kubeconfig-writer (package controlplane) makes
+// it from what cert-manager issued, and keeps it current.
+const UserClusterKubeconfig = "usercluster-kubeconfig"
 
-// Objects renders the GitRepository and one Kustomization per cluster for a
-// seed's flux/ folder, sorted with object.Sort.
-func Objects(in Input) ([]object.Object, error) {
-	if in.Master == nil || in.Seed == nil {
-		return nil, fmt.Errorf("flux: master and seed are required")
-	}
-	g := in.Master.GitOps
-	if !validURL(g.URL) {
-		return nil, fmt.Errorf("flux: master.gitops.url %q: Flux needs an http://, https:// or ssh:// URL (write git@host:org/repo as ssh://git@host/org/repo)", g.URL)
-	}
-	if g.Branch == "" {
-		return nil, fmt.Errorf("flux: master.gitops.branch is empty")
-	}
-	if escapes(g.Path) {
-		return nil, fmt.Errorf("flux: master.gitops.path %q leaves the repository", g.Path)
-	}
-	interval, err := parseInterval(g.Interval)
+// UserCluster is the Flux Kustomization that applies a cluster's
+// usercluster folder inside the customer cluster. It lives in the
+// cluster's own namespace on the seed (rendered into the cluster's folder),
+// beside the kubeconfig Secret it uses, so nothing of one cluster is
+// written into flux-system; its source is the seed's GitRepository in
+// flux-system (a cross-namespace reference, which Flux allows unless its
+// controllers run with --no-cross-namespace-refs). It has no dependsOn: it
+// retries until the kubeconfig Secret exists and the apiserver answers.
+func UserCluster(m *model.Master, seed string, c *model.Cluster) (*kustomizev1.Kustomization, error) {
+	interval, err := parseInterval(m.GitOps.Interval)
 	if err != nil {
 		return nil, fmt.Errorf("flux: master.gitops.interval: %w", err)
 	}
+	om := objectMeta(UserClusterName(c.Name))
+	om.Namespace = c.Namespace()
+	return &kustomizev1.Kustomization{
+		TypeMeta:   metav1.TypeMeta{APIVersion: kustomizev1.GroupVersion.String(), Kind: kustomizev1.KustomizationKind},
+		ObjectMeta: om,
+		Spec: kustomizev1.KustomizationSpec{
+			SourceRef: kustomizev1.CrossNamespaceSourceReference{
+				Kind:      sourcev1.GitRepositoryKind,
+				Name:      SourceName,
+				Namespace: Namespace,
+			},
+			KubeConfig: &meta.KubeConfigReference{
+				SecretRef: &meta.SecretKeyReference{Name: UserClusterKubeconfig, Key: "value"},
+			},
+			Path:          UserClusterPath(m.GitOps, seed, c.Name),
+			Interval:      metav1.Duration{Duration: interval},
+			RetryInterval: &metav1.Duration{Duration: RetryInterval},
+			Timeout:       &metav1.Duration{Duration: Timeout},
+			Prune:         true,
+			Suspend:       c.Paused,
+		},
+	}, nil
+}
 
+// Names of the Flux Kustomizations that apply Kubermatic's part: the
+// CRDs (master and every seed, before anything else), the master's objects,
+// and a seed's Cluster objects. MasterRootName and SeedRootName are the
+// Kustomizations a team creates once per cluster (fleetc bootstrap); they
+// differ so that a master that is also a seed holds both.
+const (
+	CRDsName       = "kubermatic-crds"
+	MasterName     = "kubermatic-master"
+	ClustersName   = "kubermatic-clusters"
+	MasterRootName = "fleetc-master"
+	SeedRootName   = "fleetc-seed"
+)
+
+// treePath is "./" + path.Join(gitops.path, elem...).
+func treePath(g model.GitOps, elem ...string) string {
+	return "./" + path.Join(append([]string{strings.TrimLeft(g.Path, "/")}, elem...)...)
+}
+
+// CRDsPath is the folder of Kubermatic's CRDs: master/crds.
+func CRDsPath(g model.GitOps) string { return treePath(g, "master", "crds") }
+
+// MasterPath is the folder of the master's objects: master.
+func MasterPath(g model.GitOps) string { return treePath(g, "master") }
+
+// MasterFluxPath is the master's Flux folder, which its root
+// Kustomization applies: master/flux.
+func MasterFluxPath(g model.GitOps) string { return treePath(g, "master", "flux") }
+
+// SeedPath is the folder a seed's root Kustomization applies: seeds/<seed>.
+func SeedPath(g model.GitOps, seed string) string { return treePath(g, "seeds", seed) }
+
+// SeedClustersPath is the folder of a seed's Cluster objects:
+// seeds/<seed>/kubermatic.
+func SeedClustersPath(g model.GitOps, seed string) string {
+	return treePath(g, "seeds", seed, "kubermatic")
+}
+
+// source checks master.gitops and returns the GitRepository and the
+// interval.
+func source(m *model.Master) (*sourcev1.GitRepository, time.Duration, error) {
+	if m == nil {
+		return nil, 0, fmt.Errorf("flux: master is required")
+	}
+	g := m.GitOps
+	if !validURL(g.URL) {
+		return nil, 0, fmt.Errorf("flux: master.gitops.url %q: Flux needs an http://, https:// or ssh:// URL (write git@host:org/repo as ssh://git@host/org/repo)", g.URL)
+	}
+	if g.Branch == "" {
+		return nil, 0, fmt.Errorf("flux: master.gitops.branch is empty")
+	}
+	if escapes(g.Path) {
+		return nil, 0, fmt.Errorf("flux: master.gitops.path %q leaves the repository", g.Path)
+	}
+	interval, err := parseInterval(g.Interval)
+	if err != nil {
+		return nil, 0, fmt.Errorf("flux: master.gitops.interval: %w", err)
+	}
 	repo := &sourcev1.GitRepository{
 		TypeMeta:   metav1.TypeMeta{APIVersion: sourcev1.GroupVersion.String(), Kind: sourcev1.GitRepositoryKind},
 		ObjectMeta: objectMeta(SourceName),
@@ -96,6 +171,109 @@ func Objects(in Input) ([]object.Object, error) {
 	}
 	if g.SecretRef != "" {
 		repo.Spec.SecretRef = &meta.LocalObjectReference{Name: g.SecretRef}
+	}
+	return repo, interval, nil
+}
+
+// kustomization is a Flux Kustomization of the GitRepository SourceName.
+func kustomization(name, path string, interval time.Duration, prune bool, dependsOn ...string) *kustomizev1.Kustomization {
+	k := &kustomizev1.Kustomization{
+		TypeMeta:   metav1.TypeMeta{APIVersion: kustomizev1.GroupVersion.String(), Kind: kustomizev1.KustomizationKind},
+		ObjectMeta: objectMeta(name),
+		Spec: kustomizev1.KustomizationSpec{
+			SourceRef: kustomizev1.CrossNamespaceSourceReference{
+				Kind: sourcev1.GitRepositoryKind,
+				Name: SourceName,
+			},
+			Path:          path,
+			Interval:      metav1.Duration{Duration: interval},
+			RetryInterval: &metav1.Duration{Duration: RetryInterval},
+			Timeout:       &metav1.Duration{Duration: Timeout},
+			Prune:         prune,
+			Wait:          true,
+		},
+	}
+	for _, d := range dependsOn {
+		k.Spec.DependsOn = append(k.Spec.DependsOn, kustomizev1.DependencyReference{Name: d})
+	}
+	return k
+}
+
+// crds is the Kustomization of Kubermatic's CRDs. Never pruned: deleting a
+// CRD deletes every object of its kind.
+func crds(g model.GitOps, interval time.Duration) *kustomizev1.Kustomization {
+	return kustomization(CRDsName, CRDsPath(g), interval, false)
+}
+
+// MasterObjects renders the master's flux/ folder: the GitRepository, the
+// CRDs' Kustomization and the master's (which depends on it), sorted.
+func MasterObjects(m *model.Master) ([]object.Object, error) {
+	repo, interval, err := source(m)
+	if err != nil {
+		return nil, err
+	}
+	objs := []object.Object{
+		repo,
+		crds(m.GitOps, interval),
+		kustomization(MasterName, MasterPath(m.GitOps), interval, true, CRDsName),
+	}
+	object.Sort(objs)
+	return objs, nil
+}
+
+// SeedKubermaticObjects renders the two Kustomizations at the root of a
+// seed's folder: the CRDs' and the seed's Cluster objects' (which depends
+// on it), sorted.
+func SeedKubermaticObjects(m *model.Master, seed string) ([]object.Object, error) {
+	_, interval, err := source(m)
+	if err != nil {
+		return nil, err
+	}
+	objs := []object.Object{
+		crds(m.GitOps, interval),
+		kustomization(ClustersName, SeedClustersPath(m.GitOps, seed), interval, true, CRDsName),
+	}
+	object.Sort(objs)
+	return objs, nil
+}
+
+// BootstrapMaster returns what a team applies once to the master so that
+// Flux takes over: the GitRepository SourceName (the same object the render
+// holds, which then keeps it up to date) and Kustomization MasterRootName
+// applying MasterFluxPath, sorted. Both live in flux-system and never
+// collide with the objects `flux bootstrap` makes (named flux-system).
+func BootstrapMaster(m *model.Master) ([]object.Object, error) {
+	return bootstrap(m, MasterRootName, MasterFluxPath(m.GitOps))
+}
+
+// BootstrapSeed is BootstrapMaster for a seed: Kustomization SeedRootName
+// applying SeedPath.
+func BootstrapSeed(m *model.Master, seed string) ([]object.Object, error) {
+	return bootstrap(m, SeedRootName, SeedPath(m.GitOps, seed))
+}
+
+func bootstrap(m *model.Master, name, root string) ([]object.Object, error) {
+	repo, interval, err := source(m)
+	if err != nil {
+		return nil, err
+	}
+	k := kustomization(name, root, interval, true)
+	k.Spec.Wait = false // the root applies Flux objects; each reports its own health
+	objs := []object.Object{repo, k}
+	object.Sort(objs)
+	return objs, nil
+}
+
+// Objects renders the GitRepository and one Kustomization per cluster for a
+// seed's flux/ folder, sorted with object.Sort.
+func Objects(in Input) ([]object.Object, error) {
+	if in.Master == nil || in.Seed == nil {
+		return nil, fmt.Errorf("flux: master and seed are required")
+	}
+	g := in.Master.GitOps
+	repo, interval, err := source(in.Master)
+	if err != nil {
+		return nil, err
 	}
 	objs := []object.Object{repo}
 
@@ -128,30 +306,6 @@ func Objects(in Input) ([]object.Object, error) {
 				Suspend:       c.Paused,
 			},
 		})
-		if in.Master.OIDC != nil {
-			// The project members' RBAC inside the customer cluster
-			// (package usercluster), once its control plane is ready.
-			objs = append(objs, &kustomizev1.Kustomization{
-				TypeMeta:   metav1.TypeMeta{APIVersion: kustomizev1.GroupVersion.String(), Kind: kustomizev1.KustomizationKind},
-				ObjectMeta: objectMeta(UserClusterName(c.Name)),
-				Spec: kustomizev1.KustomizationSpec{
-					DependsOn: []kustomizev1.DependencyReference{{Name: KustomizationName(c.Name)}},
-					SourceRef: kustomizev1.CrossNamespaceSourceReference{
-						Kind: sourcev1.GitRepositoryKind,
-						Name: SourceName,
-					},
-					KubeConfig: &meta.KubeConfigReference{
-						SecretRef: &meta.SecretKeyReference{Name: UserClusterKubeconfig(c.Name), Key: "value"},
-					},
-					Path:          UserClusterPath(g, in.Seed.Name, c.Name),
-					Interval:      metav1.Duration{Duration: interval},
-					RetryInterval: &metav1.Duration{Duration: RetryInterval},
-					Timeout:       &metav1.Duration{Duration: Timeout},
-					Prune:         true,
-					Suspend:       c.Paused,
-				},
-			})
-		}
 	}
 	object.Sort(objs)
 	return objs, nil

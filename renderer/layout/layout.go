@@ -2,8 +2,11 @@
 // the rendered tree (docs/output.md describes it for users):
 //
 //	master/                               the master cluster's objects
+//	master/flux/                          the master's Flux objects
+//	master/crds/                          Kubermatic's CRDs (master and seeds)
 //	seeds/<seed>/kustomization.yaml       what the seed's Flux applies first
 //	seeds/<seed>/flux/                    the seed's GitRepository and Kustomizations
+//	seeds/<seed>/kubermatic/              the seed's Kubermatic Cluster objects
 //	seeds/<seed>/clusters/<cluster>/      a customer cluster's control plane
 //	seeds/<seed>/usercluster/<cluster>/   what is applied inside the customer cluster
 //	.fleetc/index.json                    fleetc's index of the files it owns
@@ -17,6 +20,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -28,6 +32,12 @@ const (
 	ClustersDir    = "clusters"
 	UserClusterDir = "usercluster"
 	Kustomization  = "kustomization.yaml"
+	KubermaticDir  = "kubermatic"
+	// MasterFlux is the folder of the master's Flux objects.
+	MasterFlux = MasterDir + "/" + FluxDir
+	// CRDs is the folder of Kubermatic's CRDs, applied on the master and
+	// on every seed.
+	CRDs = MasterDir + "/crds"
 	// Reserved is fleetc's own folder in the output: the index and, while
 	// a render writes, its staging area.
 	Reserved   = ".fleetc"
@@ -40,6 +50,9 @@ func Seed(seed string) string { return path.Join(SeedsDir, seed) }
 
 // SeedFlux is the folder of a seed's Flux objects.
 func SeedFlux(seed string) string { return path.Join(SeedsDir, seed, FluxDir) }
+
+// SeedKubermatic is the folder of a seed's Kubermatic Cluster objects.
+func SeedKubermatic(seed string) string { return path.Join(SeedsDir, seed, KubermaticDir) }
 
 // Cluster is the folder of a customer cluster's control plane.
 func Cluster(seed, cluster string) string {
@@ -61,6 +74,23 @@ func UserCluster(seed, cluster string) string {
 // repository root.
 func RepoPath(gitopsPath, dir string) string {
 	return "./" + path.Join(strings.TrimLeft(gitopsPath, "/"), dir)
+}
+
+// InSeeds returns whether a path belongs to what a render of only these
+// seeds owns: master/ (always rendered), the seeds' folders, and anything
+// outside seeds/. With no seeds, every path does.
+func InSeeds(seeds []string) func(p string) bool {
+	return func(p string) bool {
+		if len(seeds) == 0 {
+			return true
+		}
+		rest, ok := strings.CutPrefix(p, SeedsDir+"/")
+		if !ok {
+			return true
+		}
+		seed, _, _ := strings.Cut(rest, "/")
+		return slices.Contains(seeds, seed)
+	}
 }
 
 // Place is what part of the tree a path belongs to.

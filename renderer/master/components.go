@@ -28,10 +28,6 @@ const (
 	// APISigningKeyKey. Required: the API does not start without it.
 	APISecretName    = "kubermatic-api"
 	APISigningKeyKey = "serviceAccountSigningKey"
-	// DashboardConfigSecretName is the optional Secret (namespace
-	// kubermatic) whose keys (config.json) are mounted at /dist/config/
-	// of the dashboard.
-	DashboardConfigSecretName = "kubermatic-dashboard"
 
 	// APIClusterRoleName names the API's ClusterRole and ClusterRoleBinding.
 	// Kubermatic's operator names them "kubermatic:kubermatic-api"; fleetc
@@ -47,17 +43,31 @@ const (
 	partOf      = "kubermatic"
 )
 
-func components(m *model.Master, img catalog.Images) ([]object.Object, error) {
+// Images returns the three Kubermatic images of the fleet's edition
+// (model.Config.Edition): API, master-controller-manager, dashboard.
+func Images(cfg *model.Config, img catalog.Images) (apiImage, controllerManager, dashboardImage string) {
+	if cfg.Edition() == model.EditionEE {
+		return img.KubermaticAPIEE, img.KubermaticControllerManagerEE, img.KubermaticDashboardEE
+	}
+	return img.KubermaticAPI, img.KubermaticControllerManager, img.KubermaticDashboard
+}
+
+func components(cfg *model.Config, img catalog.Images) ([]object.Object, error) {
+	m := &cfg.Master
 	if m.Domain == "" {
 		return nil, fmt.Errorf("master.domain is empty")
 	}
+	if m.Ingress.ClassName == "" || m.Ingress.CertificateIssuer == "" {
+		return nil, fmt.Errorf("master.ingress: className and certificateIssuer must be set")
+	}
+	apiImage, cmImage, dashImage := Images(cfg, img)
 	for _, i := range []struct{ field, ref string }{
-		{"KubermaticAPI", img.KubermaticAPI},
-		{"KubermaticControllerManager", img.KubermaticControllerManager},
-		{"KubermaticDashboard", img.KubermaticDashboard},
+		{"KubermaticAPI", apiImage},
+		{"KubermaticControllerManager", cmImage},
+		{"KubermaticDashboard", dashImage},
 	} {
 		if i.ref == "" {
-			return nil, fmt.Errorf("catalog image %s is empty", i.field)
+			return nil, fmt.Errorf("catalog image %s (edition %s) is empty", i.field, cfg.Edition())
 		}
 	}
 
@@ -65,29 +75,26 @@ func components(m *model.Master, img catalog.Images) ([]object.Object, error) {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: meta(Namespace, ""),
 	}
-	objs := []object.Object{ns}
-	objs = append(objs, api(m, img.KubermaticAPI)...)
-	objs = append(objs, dashboard(img.KubermaticDashboard)...)
-	objs = append(objs, masterControllerManager(img.KubermaticControllerManager)...)
+	objs := []object.Object{ns, configuration(m), caBundle()}
+	objs = append(objs, api(m, apiImage)...)
+	objs = append(objs, dashboard(dashImage)...)
+	objs = append(objs, masterControllerManager(cmImage)...)
+	objs = append(objs, ingress(m)...)
+	objs = append(objs, Guard("master")...)
 	return objs, nil
 }
 
 func api(m *model.Master, image string) []object.Object {
-	issuer, clientID := "https://"+m.Domain+"/dex", "kubermatic"
-	if m.OIDC != nil {
-		if m.OIDC.IssuerURL != "" {
-			issuer = m.OIDC.IssuerURL
-		}
-		if m.OIDC.ClientID != "" {
-			clientID = m.OIDC.ClientID
-		}
-	}
+	issuer, clientID := oidc(m)
 	args := []string{
 		"-logtostderr",
 		"-address=0.0.0.0:8080",
 		"-internal-address=0.0.0.0:8085",
 		"-swagger=/opt/swagger.json",
+		// Required: the API exits at start without it.
+		"-ca-bundle=" + caBundleMount + CABundleKey,
 		"-namespace=" + Namespace,
+		"-expose-strategy=" + DefaultExposeStrategy,
 		"-domain=" + m.Domain,
 		"-oidc-url=" + issuer,
 		"-oidc-authenticator-client-id=" + clientID,
@@ -104,6 +111,7 @@ func api(m *model.Master, image string) []object.Object {
 	c := container("api", image, []string{"kubermatic-api"}, args,
 		resources("100m", "256Mi", "500m", "1Gi"),
 		port("http", 8080), port("metrics", 8085))
+	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "ca-bundle", MountPath: caBundleMount, ReadOnly: true})
 	c.Env = []corev1.EnvVar{{
 		Name: "SERVICE_ACCOUNT_SIGNING_KEY",
 		ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
@@ -150,7 +158,12 @@ func api(m *model.Master, image string) []object.Object {
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: APIName},
 			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: APIName, Namespace: Namespace}},
 		},
-		deployment(APIName, 2, APIName, true, c, tmpVolume()),
+		deployment(APIName, 2, APIName, true, c, tmpVolume(), corev1.Volume{
+			Name: "ca-bundle",
+			VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: CABundleConfigMapName},
+			}},
+		}),
 		service(APIName, servicePort("http", 80, "http"), servicePort("metrics", 8085, "metrics")),
 		pdb(APIName),
 	}
@@ -168,11 +181,11 @@ func dashboard(image string) []object.Object {
 		}},
 		InitialDelaySeconds: 3, TimeoutSeconds: 2, PeriodSeconds: 10, SuccessThreshold: 1, FailureThreshold: 3,
 	}
-	config := corev1.Volume{Name: "config", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-		SecretName: DashboardConfigSecretName,
-		Optional:   ptr(true),
+	config := corev1.Volume{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+		LocalObjectReference: corev1.LocalObjectReference{Name: UIConfigMapName},
 	}}}
 	return []object.Object{
+		configMap(UIConfigMapName, map[string]string{"config.json": uiConfig}),
 		// The dashboard only serves the UI: it needs no Kubernetes API access.
 		serviceAccount(DashboardName, DashboardName, false),
 		deployment(DashboardName, 2, DashboardName, false, c, tmpVolume(), config),

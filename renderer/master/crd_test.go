@@ -196,7 +196,7 @@ func validateCRD(o object.Object, crds map[string]crdSchema) []string {
 // Kubermatic's CRDs.
 func TestCRDSchemas(t *testing.T) {
 	crds := sharedCRDs(t)
-	for _, kind := range []string{"User", "Project", "UserProjectBinding", "UserSSHKey", "Seed"} {
+	for _, kind := range []string{"User", "Project", "UserProjectBinding", "UserSSHKey", "Seed", "Cluster", "KubermaticConfiguration"} {
 		if _, ok := crds[kind]; !ok {
 			t.Errorf("CRD for %s not found", kind)
 		}

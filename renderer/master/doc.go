@@ -57,22 +57,48 @@
 //     and service accounts) and Role/RoleBinding kubermatic-api (Secrets of
 //     the namespace), as Kubermatic grants. Service kubermatic-api (ClusterIP,
 //     http 80 and metrics 8085) and a PodDisruptionBudget (minAvailable 1).
+//
 //   - Deployment kubermatic-dashboard (2 replicas, Images.KubermaticDashboard,
-//     command dashboard): its config.json comes from the optional Secret
-//     kubermatic-dashboard mounted at /dist/config/; no API token is mounted.
+//     command dashboard): its config.json comes from ConfigMap ui-config
+//     mounted at /dist/config/; no API token is mounted.
 //     Service kubermatic-dashboard (ClusterIP, http 80), PodDisruptionBudget.
+//
 //   - Deployment kubermatic-master-controller-manager (1 replica with leader
 //     election, Images.KubermaticControllerManager): bound to cluster-admin
 //     by ClusterRoleBinding kubermatic-master-controller-manager, because
 //     it creates every project's RBAC on the master and the seeds and must
 //     hold what it grants (Kubermatic's operator does the same).
 //
+//   - The API also gets -ca-bundle=/opt/ca-bundle/ca-bundle.pem from
+//     ConfigMap ca-bundle (the Mozilla roots of
+//     golang.org/x/crypto/x509roots/fallback) and -expose-strategy; without
+//     -ca-bundle it exits at start.
+//
+//   - KubermaticConfiguration kubermatic (domain, ingress class and
+//     issuer, OIDC issuer and client, caBundle, overwriteRegistry; no
+//     secret), which the API and the master-controller-manager read.
+//
+//   - Ingress kubermatic for master.domain (/api to the API, / to the
+//     dashboard) and Certificate kubermatic-tls from the ClusterIssuer
+//     master.ingress.certificateIssuer.
+//
+//   - ValidatingAdmissionPolicy and binding fleetc-master-no-kubermatic-operator
+//     (Guard), refusing Kubermatic's operator and seed-controller-manager.
+//
+// Images are the edition's (Images): Enterprise for a fleet of several
+// seeds unless master.edition says otherwise. docs/master.md lists every
+// flag and file with its source.
+//
+// # Seeds
+//
+// Clusters renders each customer cluster as a paused Kubermatic Cluster
+// (label project-id, humanReadableName, version, cloud, clusterNetwork,
+// exposeStrategy, componentsOverride) for seeds/<seed>/kubermatic.
+//
 // All pods: non-root (uid/gid 65534), seccomp RuntimeDefault, read-only root
 // file system with an emptyDir on /tmp, no privilege escalation, all
 // capabilities dropped, requests and limits, spread across nodes, rolling
-// updates with maxUnavailable 0. Services are ClusterIP: exposing the API
-// and dashboard (Ingress or Gateway, TLS) is left to the platform.
+// updates with maxUnavailable 0. Services are ClusterIP, behind the Ingress.
 // Images come from the catalog with master.registry already applied by the
-// caller. Not rendered: KubermaticConfiguration, the seed-side components,
-// the ca-bundle ConfigMap, and any Secret.
+// caller. Not rendered: the seed-side Kubermatic components, and any Secret.
 package master

@@ -22,8 +22,8 @@ type Input struct {
 	// Config is a validated configuration.
 	Config *model.Config
 	// Images are the catalog's images, with master.registry already applied
-	// (catalog.Catalog.Images(v, cfg.Master.Registry)); only the three
-	// Kubermatic images are used.
+	// (catalog.Catalog.Images(v, cfg.Master.Registry)); only the
+	// Kubermatic images of the fleet's edition are used.
 	Images catalog.Images
 }
 
@@ -36,7 +36,7 @@ func Objects(in Input) ([]object.Object, error) {
 	if in.Config == nil {
 		return nil, fmt.Errorf("master: no configuration")
 	}
-	objs, err := components(&in.Config.Master, in.Images)
+	objs, err := components(in.Config, in.Images)
 	if err != nil {
 		return nil, fmt.Errorf("master: %w", err)
 	}

@@ -28,6 +28,10 @@ var testImages = catalog.Images{
 	KubermaticAPI:               "quay.io/kubermatic/dashboard:v2.31.0",
 	KubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0",
 	KubermaticDashboard:         "quay.io/kubermatic/dashboard:v2.31.0",
+
+	KubermaticAPIEE:               "quay.io/kubermatic/dashboard-ee:v2.31.0",
+	KubermaticControllerManagerEE: "quay.io/kubermatic/kubermatic-ee:v2.31.0",
+	KubermaticDashboardEE:         "quay.io/kubermatic/dashboard-ee:v2.31.0",
 }
 
 // testConfig is a small validated configuration: 2 users, 2 projects using
@@ -39,8 +43,9 @@ func testConfig() *model.Config {
 	}
 	return &model.Config{
 		Master: model.Master{
-			Domain: "kkp.example.com",
-			GitOps: model.GitOps{URL: "https://git.example.com/fleet/rendered.git", Branch: "main", Path: "rendered", Interval: "5m"},
+			Domain:  "kkp.example.com",
+			GitOps:  model.GitOps{URL: "https://git.example.com/fleet/rendered.git", Branch: "main", Path: "rendered", Interval: "5m"},
+			Ingress: model.Ingress{ClassName: "nginx", CertificateIssuer: "letsencrypt-prod"},
 		},
 		Users: []model.User{
 			{Email: alice, Name: "Alice", Admin: true},
@@ -135,6 +140,15 @@ func TestCounts(t *testing.T) {
 		"UserProjectBinding":  5, // alpha: owner, editor; beta: 2 owners, 1 viewer (listed twice)
 		"UserSSHKey":          1,
 		"Seed":                2,
+		// ca-bundle, ui-config; the KubermaticConfiguration; the Ingress
+		// of master.domain and its Certificate.
+		"ConfigMap":               2,
+		"KubermaticConfiguration": 1,
+		"Ingress":                 1,
+		"Certificate":             1,
+		// Refuses Kubermatic's operator.
+		"ValidatingAdmissionPolicy":        1,
+		"ValidatingAdmissionPolicyBinding": 1,
 	}
 	for kind, n := range want {
 		if got[kind] != n {
@@ -316,13 +330,15 @@ func TestComponents(t *testing.T) {
 		args     []string // must be present
 		scrape   string   // prometheus.io/port annotation, "" for none
 	}{
-		{APIName, 2, testImages.KubermaticAPI, []string{
+		// Two seeds: Enterprise images.
+		{APIName, 2, testImages.KubermaticAPIEE, []string{
 			"-domain=kkp.example.com", "-oidc-url=https://kkp.example.com/dex", "-oidc-authenticator-client-id=kubermatic",
 			"-namespace=kubermatic", "-overwrite-registry=mirror.example.com",
 			"-service-account-signing-key=$(SERVICE_ACCOUNT_SIGNING_KEY)",
+			"-ca-bundle=/opt/ca-bundle/ca-bundle.pem", "-expose-strategy=Tunneling",
 		}, "8085"},
-		{DashboardName, 2, testImages.KubermaticDashboard, nil, ""},
-		{MasterControllerManagerName, 1, testImages.KubermaticControllerManager, []string{"-namespace=kubermatic"}, "8085"},
+		{DashboardName, 2, testImages.KubermaticDashboardEE, nil, ""},
+		{MasterControllerManagerName, 1, testImages.KubermaticControllerManagerEE, []string{"-namespace=kubermatic"}, "8085"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -402,7 +418,9 @@ func TestErrors(t *testing.T) {
 		want   string
 	}{
 		{"no domain", func(c *model.Config, _ *catalog.Images) { c.Master.Domain = "" }, "domain"},
-		{"no api image", func(_ *model.Config, i *catalog.Images) { i.KubermaticAPI = "" }, "KubermaticAPI"},
+		{"no api image", func(_ *model.Config, i *catalog.Images) { i.KubermaticAPIEE = "" }, "KubermaticAPI"},
+		{"no ce api image", func(c *model.Config, i *catalog.Images) { c.Master.Edition = model.EditionCE; i.KubermaticAPI = "" }, "KubermaticAPI"},
+		{"no ingress class", func(c *model.Config, _ *catalog.Images) { c.Master.Ingress.ClassName = "" }, "className"},
 		{"member not a user", func(c *model.Config, _ *catalog.Images) {
 			c.Projects[0].Viewers = []string{"carol@example.com"}
 		}, "carol@example.com"},

@@ -165,6 +165,33 @@ type Master struct {
 	GitOps   GitOps `json:"gitops"`
 	Registry string `json:"registry,omitempty"`
 	OIDC     *OIDC  `json:"oidc,omitempty"`
+	// Edition is "ce", "ee" or "" (unset: see Config.Edition).
+	Edition string  `json:"edition,omitempty"`
+	Ingress Ingress `json:"ingress"`
+}
+
+// Ingress is how master.domain is served.
+type Ingress struct {
+	ClassName         string `json:"className"`
+	CertificateIssuer string `json:"certificateIssuer"`
+}
+
+// Kubermatic editions.
+const (
+	EditionCE = "ce"
+	EditionEE = "ee"
+)
+
+// Edition is the Kubermatic edition the master runs: master.edition when
+// set, else Community for at most one seed and Enterprise for more.
+func (c *Config) Edition() string {
+	if c.Master.Edition != "" {
+		return c.Master.Edition
+	}
+	if len(c.Seeds) > 1 {
+		return EditionEE
+	}
+	return EditionCE
 }
 
 type GitOps struct {
@@ -251,12 +278,23 @@ type Seed struct {
 	NodePortRange string                `json:"nodePortRange"`
 	DCMap         map[string]Datacenter `json:"datacenters"`
 	Patches       []Patch               `json:"patches"`
+	Backups       *Backups              `json:"backups,omitempty"`
 
 	// Datacenters, sorted by name (filled from DCMap by the loader).
 	Datacenters []Datacenter `json:"-"`
 	// NodePortMin and NodePortMax are parsed from NodePortRange by validation.
 	NodePortMin int `json:"-"`
 	NodePortMax int `json:"-"`
+}
+
+// Backups is where and how often the etcd of every cluster of a seed is
+// snapshotted.
+type Backups struct {
+	Endpoint    string `json:"endpoint"`    // S3-compatible URL
+	Bucket      string `json:"bucket"`      // S3 bucket name
+	Credentials string `json:"credentials"` // Secret in each cluster namespace
+	Schedule    string `json:"schedule"`    // cron, 5 fields
+	Keep        int    `json:"keep"`        // snapshots kept per cluster
 }
 
 type Datacenter struct {

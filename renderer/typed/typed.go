@@ -1,7 +1,9 @@
 // Package typed knows the Go type of every kind fleetc renders, and decodes
-// rendered YAML strictly into it: an unknown or misplaced field is an error.
-// Tests use it to prove the output is valid for its API; diff uses it to
-// compare objects.
+// YAML or JSON strictly into it: an unknown or misplaced field is an error.
+// The patch step (renderer/patch) decodes kustomize's patched output back
+// into typed objects with it, so a patch that makes an object invalid for
+// its API is an error; tests use it to prove the rendered output is valid.
+// (diff compares the rendered files' fields, without it.)
 package typed
 
 import (
@@ -12,7 +14,9 @@ import (
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
+	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -33,13 +37,21 @@ var kinds = map[string]func() any{
 	"apps/v1/Deployment":                 func() any { return new(appsv1.Deployment) },
 	"apps/v1/StatefulSet":                func() any { return new(appsv1.StatefulSet) },
 	"apps/v1/DaemonSet":                  func() any { return new(appsv1.DaemonSet) },
+	"batch/v1/CronJob":                   func() any { return new(batchv1.CronJob) },
 	"policy/v1/PodDisruptionBudget":      func() any { return new(policyv1.PodDisruptionBudget) },
 	"networking.k8s.io/v1/NetworkPolicy": func() any { return new(networkingv1.NetworkPolicy) },
+	"networking.k8s.io/v1/Ingress":       func() any { return new(networkingv1.Ingress) },
+	// Kubermatic's CRDs are vendored data (third_party/kubermatic-crds),
+	// rendered as they are; no Go type of fleetc's dependencies holds them.
+	"apiextensions.k8s.io/v1/CustomResourceDefinition": func() any { return new(map[string]any) },
 
 	"rbac.authorization.k8s.io/v1/Role":               func() any { return new(rbacv1.Role) },
 	"rbac.authorization.k8s.io/v1/RoleBinding":        func() any { return new(rbacv1.RoleBinding) },
 	"rbac.authorization.k8s.io/v1/ClusterRole":        func() any { return new(rbacv1.ClusterRole) },
 	"rbac.authorization.k8s.io/v1/ClusterRoleBinding": func() any { return new(rbacv1.ClusterRoleBinding) },
+
+	"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy":        func() any { return new(admissionv1.ValidatingAdmissionPolicy) },
+	"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": func() any { return new(admissionv1.ValidatingAdmissionPolicyBinding) },
 
 	"cert-manager.io/v1/Certificate":   func() any { return new(cmv1.Certificate) },
 	"cert-manager.io/v1/Issuer":        func() any { return new(cmv1.Issuer) },
@@ -53,12 +65,9 @@ var kinds = map[string]func() any{
 	"kubermatic.k8c.io/v1/UserProjectBinding": func() any { return new(kkpv1.UserProjectBinding) },
 	"kubermatic.k8c.io/v1/UserSSHKey":         func() any { return new(kkpv1.UserSSHKey) },
 	"kubermatic.k8c.io/v1/Seed":               func() any { return new(kkpv1.Seed) },
-}
+	"kubermatic.k8c.io/v1/Cluster":            func() any { return new(kkpv1.Cluster) },
 
-// Known reports whether apiVersion/kind has a Go type here.
-func Known(apiVersion, kind string) bool {
-	_, ok := kinds[apiVersion+"/"+kind]
-	return ok
+	"kubermatic.k8c.io/v1/KubermaticConfiguration": func() any { return new(kkpv1.KubermaticConfiguration) },
 }
 
 // DecodeStrict decodes one YAML document into the Go type of its kind with

@@ -10,9 +10,14 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/netip"
+	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"golang.org/x/crypto/ssh"
 
@@ -34,6 +39,8 @@ var (
 // The returned error, when not nil, is a diag.List.
 func Validate(cfg *model.Config, cat *catalog.Catalog) error {
 	v := &validator{cfg: cfg, cat: cat, pos: cfg.Positions, ix: model.NewIndex(cfg)}
+	v.master()
+	v.gitops()
 	v.names()
 	v.users()
 	v.projects()
@@ -63,6 +70,43 @@ func (v *validator) label(kind, name string, maxLen int, path ...string) {
 	}
 }
 
+// master checks master.domain (the host of the Ingress and its
+// certificate) and the edition.
+func (v *validator) master() {
+	if v.cfg.Broken["master"] {
+		return
+	}
+	m := &v.cfg.Master
+	if problem := dnsName(m.Domain); problem != "" {
+		v.diags.Addf(v.at("master", "domain"), "master.domain %q is not a DNS name: %s", m.Domain, problem)
+	}
+	if m.Edition == model.EditionCE && len(v.cfg.Seeds) > 1 {
+		v.diags.Addf(v.at("master", "edition"), "master.edition \"ce\": Kubermatic Community Edition supports one seed, this fleet has %d (remove edition to get Enterprise images, or set \"ee\")", len(v.cfg.Seeds))
+	}
+}
+
+// dnsName says what makes s not a DNS name (a DNS-1123 subdomain: labels
+// of at most 63 characters, at most 253 in all, as an Ingress host and a
+// certificate's DNS name must be), or "" when it is one. A single label is
+// allowed (configs that rendered before stay valid), though a public
+// certificate needs a dotted name.
+func dnsName(s string) string {
+	if len(s) > 253 {
+		return fmt.Sprintf("%d characters long, at most 253 are allowed", len(s))
+	}
+	for _, l := range strings.Split(s, ".") {
+		switch {
+		case l == "":
+			return "it has an empty label (two dots in a row, or a dot at an end)"
+		case len(l) > 63:
+			return fmt.Sprintf("label %q is %d characters long, at most 63 are allowed", l, len(l))
+		case !dnsLabel.MatchString(l):
+			return fmt.Sprintf("label %q is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)", l)
+		}
+	}
+	return ""
+}
+
 func (v *validator) names() {
 	for _, p := range v.cfg.Projects {
 		v.label("project", p.Name, 63, "projects", p.Name)
@@ -78,6 +122,28 @@ func (v *validator) names() {
 	}
 	for _, c := range v.cfg.Clusters {
 		v.label("cluster", c.Name, MaxClusterName, "clusters", c.Name)
+	}
+}
+
+// gitops checks what the schema's patterns let through and the renderer
+// refuses: the git URL's host, the folder of the rendered tree inside that
+// repo, Flux's shortest interval.
+func (v *validator) gitops() {
+	if v.cfg.Broken["master"] {
+		return
+	}
+	g := v.cfg.Master.GitOps
+	if u, err := url.Parse(g.URL); err != nil || u.Host == "" {
+		v.diags.Addf(v.at("master", "gitops", "url"), "master.gitops.url %q is not a URL with a host (write git@host:org/repo as ssh://git@host/org/repo)", g.URL)
+	}
+	switch c := path.Clean(g.Path); {
+	case strings.HasPrefix(g.Path, "/"):
+		v.diags.Addf(v.at("master", "gitops", "path"), "master.gitops.path %q is absolute; write the folder relative to the root of the rendered repo (e.g. %q)", g.Path, strings.TrimLeft(c, "/"))
+	case c == ".." || strings.HasPrefix(c, "../"):
+		v.diags.Addf(v.at("master", "gitops", "path"), "master.gitops.path %q leaves the rendered repo; write a folder inside it (e.g. \"rendered\")", g.Path)
+	}
+	if d, err := time.ParseDuration(g.Interval); err == nil && d < time.Second {
+		v.diags.Addf(v.at("master", "gitops", "interval"), "master.gitops.interval %q is shorter than Flux's minimum of 1s", g.Interval)
 	}
 }
 
@@ -144,7 +210,13 @@ func (v *validator) seeds() {
 		if len(s.Datacenters) == 0 {
 			v.diags.Addf(v.at("seeds", s.Name), "seed %q has no datacenters", s.Name)
 		}
+		v.backups(s)
 		for _, d := range s.Datacenters {
+			if vs := d.Provider.VSphere; vs != nil {
+				if u, err := url.Parse(vs.Endpoint); err != nil || u.Hostname() == "" {
+					v.diags.Addf(v.at("seeds", s.Name, "datacenters", d.Name, "provider", "vsphere", "endpoint"), "datacenter %q: vsphere endpoint %q is not a URL with a host", d.Name, vs.Endpoint)
+				}
+			}
 			if first, dup := owner[d.Name]; dup {
 				msg := "datacenter %q is defined by seeds %q and %q; datacenter names must be unique across seeds"
 				v.diags.Addf(v.at("seeds", first, "datacenters", d.Name), msg, d.Name, first, s.Name)
@@ -167,14 +239,15 @@ func (v *validator) anySeedBroken() bool {
 	return false
 }
 
+// parseRange parses "MIN-MAX" with 1 <= MIN < MAX <= 65535. What is not
+// a number (or no dash, so an empty MAX) parses as 0 and an overflow as
+// the largest int, both of which the bounds reject: no separate error check
+// is needed (nor could a test tell one apart).
 func parseRange(s string) (int, int, bool) {
-	a, b, ok := strings.Cut(s, "-")
-	if !ok {
-		return 0, 0, false
-	}
-	lo, err1 := strconv.Atoi(a)
-	hi, err2 := strconv.Atoi(b)
-	if err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo >= hi {
+	a, b, _ := strings.Cut(s, "-")
+	lo, _ := strconv.Atoi(a)
+	hi, _ := strconv.Atoi(b)
+	if lo < 1 || hi > 65535 || lo >= hi {
 		return 0, 0, false
 	}
 	return lo, hi, true
@@ -225,14 +298,20 @@ func (v *validator) clusters() {
 		for j, name := range c.SSHKeys {
 			k, ok := v.ix.SSHKeys[name]
 			switch {
-			case !ok && v.cfg.IsBroken("sshKeys", name):
 			case !ok:
-				v.diags.Addf(at("sshKeys", "["+strconv.Itoa(j)+"]"), "cluster %q: SSH key %q does not exist", c.Name, name)
+				if !v.cfg.IsBroken("sshKeys", name) {
+					v.diags.Addf(at("sshKeys", "["+strconv.Itoa(j)+"]"), "cluster %q: SSH key %q does not exist", c.Name, name)
+				}
 			case k.Project != c.Project:
 				v.diags.Addf(at("sshKeys", "["+strconv.Itoa(j)+"]"), "cluster %q: SSH key %q belongs to project %q, not to the cluster's project %q", c.Name, name, k.Project, c.Project)
 			}
 		}
 		v.networks(c, at)
+		if q, err := resource.ParseQuantity(c.Etcd.Storage); err != nil {
+			v.diags.Addf(at("etcd", "storage"), "cluster %q: etcd.storage %q is not a quantity such as 5Gi", c.Name, c.Etcd.Storage)
+		} else if q.Sign() <= 0 {
+			v.diags.Addf(at("etcd", "storage"), "cluster %q: etcd.storage %q must be more than zero (e.g. 5Gi)", c.Name, c.Etcd.Storage)
+		}
 		if c.APIServer.NodePort != nil {
 			if s, ok := v.ix.Seeds[c.Resolved.Seed]; ok && s.Expose != model.ExposeNodePort {
 				v.diags.Addf(at("apiserver", "nodePort"), "cluster %q: apiserver.nodePort is only used on seeds with expose \"NodePort\"; seed %q uses %q", c.Name, s.Name, s.Expose)
@@ -310,18 +389,16 @@ func (v *validator) nodePorts() {
 			}
 			h := fnv.New32a()
 			fmt.Fprintf(h, "%s/%s", c.Name, purpose)
-			p := s.NodePortMin + int(h.Sum32()%uint32(size))
-			for used[p] != "" {
-				p++
-				if p > s.NodePortMax {
-					p = s.NodePortMin
-				}
+			off := int(h.Sum32() % uint32(size))
+			for used[s.NodePortMin+off] != "" {
+				off = (off + 1) % size // upwards, from the range's end back to its start
 			}
+			p := s.NodePortMin + off
 			used[p] = c.Name
 			return p
 		}
 		for _, c := range clusters {
-			if c.Resolved.NodePort == 0 && c.APIServer.NodePort == nil {
+			if c.APIServer.NodePort == nil { // a written port was taken above (or is wrong)
 				c.Resolved.NodePort = alloc(c, "apiserver")
 			}
 		}

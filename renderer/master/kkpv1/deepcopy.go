@@ -164,3 +164,59 @@ func nilSafe[T any, P interface {
 	}
 	return p
 }
+
+func (in *Cluster) DeepCopyInto(out *Cluster) {
+	*out = *in
+	in.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
+	in.Spec.DeepCopyInto(&out.Spec)
+}
+
+func (in *Cluster) DeepCopy() *Cluster {
+	if in == nil {
+		return nil
+	}
+	out := new(Cluster)
+	in.DeepCopyInto(out)
+	return out
+}
+
+func (in *Cluster) DeepCopyObject() runtime.Object { return nilSafe(in.DeepCopy()) }
+
+func (in *ClusterSpec) DeepCopyInto(out *ClusterSpec) {
+	*out = *in
+	out.Cloud.AWS = clonePtr(in.Cloud.AWS)
+	out.Cloud.GCP = clonePtr(in.Cloud.GCP)
+	out.Cloud.Digitalocean = clonePtr(in.Cloud.Digitalocean)
+	out.Cloud.Hetzner = clonePtr(in.Cloud.Hetzner)
+	out.Cloud.Openstack = clonePtr(in.Cloud.Openstack)
+	out.Cloud.VSphere = clonePtr(in.Cloud.VSphere)
+	out.Cloud.Azure = clonePtr(in.Cloud.Azure)
+	out.Cloud.BringYourOwn = clonePtr(in.Cloud.BringYourOwn)
+	out.ClusterNetwork.Pods.CIDRBlocks = slices.Clone(in.ClusterNetwork.Pods.CIDRBlocks)
+	out.ClusterNetwork.Services.CIDRBlocks = slices.Clone(in.ClusterNetwork.Services.CIDRBlocks)
+	out.ComponentsOverride.Apiserver.Replicas = clonePtr(in.ComponentsOverride.Apiserver.Replicas)
+	out.ComponentsOverride.Etcd.ClusterSize = clonePtr(in.ComponentsOverride.Etcd.ClusterSize)
+}
+
+func (in *KubermaticConfiguration) DeepCopyInto(out *KubermaticConfiguration) {
+	*out = *in
+	in.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
+	out.Spec.CABundle.APIGroup = clonePtr(in.Spec.CABundle.APIGroup)
+	if in.Spec.Ingress.CertificateIssuer != nil {
+		ci := *in.Spec.Ingress.CertificateIssuer
+		ci.APIGroup = clonePtr(ci.APIGroup)
+		out.Spec.Ingress.CertificateIssuer = &ci
+	}
+	out.Spec.UserCluster = clonePtr(in.Spec.UserCluster)
+}
+
+func (in *KubermaticConfiguration) DeepCopy() *KubermaticConfiguration {
+	if in == nil {
+		return nil
+	}
+	out := new(KubermaticConfiguration)
+	in.DeepCopyInto(out)
+	return out
+}
+
+func (in *KubermaticConfiguration) DeepCopyObject() runtime.Object { return nilSafe(in.DeepCopy()) }

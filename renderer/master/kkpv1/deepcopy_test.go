@@ -90,7 +90,7 @@ func sharesMemory(a, b reflect.Value, path string) []string {
 }
 
 func TestDeepCopy(t *testing.T) {
-	for _, obj := range []runtime.Object{&User{}, &Project{}, &UserProjectBinding{}, &UserSSHKey{}, &Seed{}} {
+	for _, obj := range []runtime.Object{&User{}, &Project{}, &UserProjectBinding{}, &UserSSHKey{}, &Seed{}, &Cluster{}, &KubermaticConfiguration{}} {
 		t.Run(reflect.TypeOf(obj).Elem().Name(), func(t *testing.T) {
 			fill(reflect.ValueOf(obj).Elem(), 0)
 			cp := obj.DeepCopyObject()
@@ -113,11 +113,13 @@ func TestDeepCopyNil(t *testing.T) {
 
 func TestTypeMetaAndScheme(t *testing.T) {
 	objs := map[string]runtime.Object{
-		KindUser:               NewUser(metav1.ObjectMeta{}, UserSpec{}),
-		KindProject:            NewProject(metav1.ObjectMeta{}, ProjectSpec{}),
-		KindUserProjectBinding: NewUserProjectBinding(metav1.ObjectMeta{}, UserProjectBindingSpec{}),
-		KindUserSSHKey:         NewUserSSHKey(metav1.ObjectMeta{}, SSHKeySpec{}),
-		KindSeed:               NewSeed(metav1.ObjectMeta{}, SeedSpec{}),
+		KindUser:                    NewUser(metav1.ObjectMeta{}, UserSpec{}),
+		KindProject:                 NewProject(metav1.ObjectMeta{}, ProjectSpec{}),
+		KindUserProjectBinding:      NewUserProjectBinding(metav1.ObjectMeta{}, UserProjectBindingSpec{}),
+		KindUserSSHKey:              NewUserSSHKey(metav1.ObjectMeta{}, SSHKeySpec{}),
+		KindSeed:                    NewSeed(metav1.ObjectMeta{}, SeedSpec{}),
+		KindCluster:                 NewCluster(metav1.ObjectMeta{}, ClusterSpec{}),
+		KindKubermaticConfiguration: NewKubermaticConfiguration(metav1.ObjectMeta{}, KubermaticConfigurationSpec{}),
 	}
 	s := runtime.NewScheme()
 	if err := AddToScheme(s); err != nil {

@@ -1,13 +1,14 @@
 // Package kkpv1 holds minimal typed Go structs for the Kubermatic
-// (kubermatic.k8c.io/v1) objects that fleetc renders on the master:
-// User, Project, UserProjectBinding, UserSSHKey and Seed (with the
-// Datacenter value type of Seed.spec.datacenters).
+// (kubermatic.k8c.io/v1) objects that fleetc renders: on the master User,
+// Project, UserProjectBinding, UserSSHKey, Seed (with the Datacenter value
+// type of Seed.spec.datacenters) and KubermaticConfiguration; on the seeds
+// Cluster.
 //
 // Why our own types: the Kubermatic module (k8c.io/kubermatic/v2 and its sdk)
 // is not served by the Go module proxy fleetc builds from, and it would pull
 // in a large dependency tree for five small objects. These structs are a
 // subset of Kubermatic's, written against its CRDs (kept in
-// ../shared/crds/kubermatic, from kubermatic/kubermatic at commit 2974df5).
+// third_party/kubermatic-crds, from kubermatic/kubermatic at commit 2974df5).
 //
 // Rules the types follow:
 //

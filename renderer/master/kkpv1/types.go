@@ -20,6 +20,9 @@ const (
 	KindUserProjectBinding = "UserProjectBinding"
 	KindUserSSHKey         = "UserSSHKey"
 	KindSeed               = "Seed"
+	KindCluster            = "Cluster"
+
+	KindKubermaticConfiguration = "KubermaticConfiguration"
 )
 
 var (
@@ -29,7 +32,7 @@ var (
 )
 
 func addKnownTypes(s *runtime.Scheme) error {
-	s.AddKnownTypes(SchemeGroupVersion, &User{}, &Project{}, &UserProjectBinding{}, &UserSSHKey{}, &Seed{})
+	s.AddKnownTypes(SchemeGroupVersion, &User{}, &Project{}, &UserProjectBinding{}, &UserSSHKey{}, &Seed{}, &Cluster{}, &KubermaticConfiguration{})
 	metav1.AddToGroupVersion(s, SchemeGroupVersion)
 	return nil
 }
@@ -234,3 +237,169 @@ type DatacenterSpecAzure struct {
 }
 
 type DatacenterSpecBringYourOwn struct{}
+
+// Cluster is a customer cluster (cluster-scoped, on the seed that hosts its
+// control plane). fleetc renders it paused: its control plane is rendered
+// by fleetc, and the object is there so that Kubermatic's API and dashboard
+// list the cluster.
+type Cluster struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec ClusterSpec `json:"spec"`
+}
+
+// NewCluster returns a Cluster with its TypeMeta set.
+func NewCluster(meta metav1.ObjectMeta, spec ClusterSpec) *Cluster {
+	return &Cluster{TypeMeta: typeMeta(KindCluster), ObjectMeta: meta, Spec: spec}
+}
+
+// ClusterSpec is the subset of Kubermatic's ClusterSpec that fleetc sets.
+// The fields the CRD requires carry no omitempty.
+type ClusterSpec struct {
+	HumanReadableName  string                  `json:"humanReadableName"`
+	Version            string                  `json:"version"`
+	Cloud              CloudSpec               `json:"cloud"`
+	ClusterNetwork     ClusterNetworkingConfig `json:"clusterNetwork"`
+	ExposeStrategy     string                  `json:"exposeStrategy"`
+	ComponentsOverride ComponentSettings       `json:"componentsOverride"`
+	// Pause: Kubermatic's seed-controller-manager does not reconcile a
+	// paused cluster.
+	Pause       bool   `json:"pause"`
+	PauseReason string `json:"pauseReason,omitempty"`
+}
+
+// CloudSpec names the datacenter and its provider; exactly one provider
+// block is set, with the fields the CRD requires (empty: they are filled by
+// Kubermatic's cloud controllers, which do not run for a paused cluster).
+type CloudSpec struct {
+	DatacenterName string              `json:"dc"`
+	ProviderName   string              `json:"providerName"`
+	AWS            *AWSCloudSpec       `json:"aws,omitempty"`
+	GCP            *GCPCloudSpec       `json:"gcp,omitempty"`
+	Digitalocean   *EmptyCloudSpec     `json:"digitalocean,omitempty"`
+	Hetzner        *EmptyCloudSpec     `json:"hetzner,omitempty"`
+	Openstack      *OpenstackCloudSpec `json:"openstack,omitempty"`
+	VSphere        *VSphereCloudSpec   `json:"vsphere,omitempty"`
+	Azure          *AzureCloudSpec     `json:"azure,omitempty"`
+	BringYourOwn   *EmptyCloudSpec     `json:"bringyourown,omitempty"`
+}
+
+type EmptyCloudSpec struct{}
+
+type AWSCloudSpec struct {
+	InstanceProfileName string `json:"instanceProfileName"`
+	RoleARN             string `json:"roleARN"`
+	RouteTableID        string `json:"routeTableID"`
+	SecurityGroupID     string `json:"securityGroupID"`
+	VPCID               string `json:"vpcID"`
+}
+
+type GCPCloudSpec struct {
+	Network    string `json:"network"`
+	Subnetwork string `json:"subnetwork"`
+}
+
+type OpenstackCloudSpec struct {
+	FloatingIPPool string `json:"floatingIPPool"`
+	Network        string `json:"network"`
+	RouterID       string `json:"routerID"`
+	SecurityGroups string `json:"securityGroups"`
+	SubnetID       string `json:"subnetID"`
+}
+
+type VSphereCloudSpec struct {
+	InfraManagementUser EmptyCloudSpec `json:"infraManagementUser"`
+	StoragePolicy       string         `json:"storagePolicy"`
+}
+
+type AzureCloudSpec struct {
+	AvailabilitySet   string `json:"availabilitySet"`
+	LoadBalancerSKU   string `json:"loadBalancerSKU"`
+	ResourceGroup     string `json:"resourceGroup"`
+	RouteTable        string `json:"routeTable"`
+	SecurityGroup     string `json:"securityGroup"`
+	Subnet            string `json:"subnet"`
+	VNetName          string `json:"vnet"`
+	VNetResourceGroup string `json:"vnetResourceGroup"`
+}
+
+// ClusterNetworkingConfig is the cluster's network.
+type ClusterNetworkingConfig struct {
+	IPFamily            string        `json:"ipFamily,omitempty"`
+	Pods                NetworkRanges `json:"pods"`
+	Services            NetworkRanges `json:"services"`
+	DNSDomain           string        `json:"dnsDomain"`
+	ProxyMode           string        `json:"proxyMode"`
+	KonnectivityEnabled bool          `json:"konnectivityEnabled"`
+}
+
+// NetworkRanges holds CIDRs; CIDRBlocks is never nil when rendered.
+type NetworkRanges struct {
+	CIDRBlocks []string `json:"cidrBlocks"`
+}
+
+// ComponentSettings overrides Kubermatic's defaults for the control plane.
+type ComponentSettings struct {
+	Apiserver APIServerSettings `json:"apiserver"`
+	Etcd      EtcdSettings      `json:"etcd"`
+}
+
+type APIServerSettings struct {
+	Replicas *int32 `json:"replicas,omitempty"`
+}
+
+type EtcdSettings struct {
+	ClusterSize  *int32 `json:"clusterSize,omitempty"`
+	DiskSize     string `json:"diskSize,omitempty"`
+	StorageClass string `json:"storageClass,omitempty"`
+}
+
+// KubermaticConfiguration is read by Kubermatic's API and
+// master-controller-manager (one per namespace, namespace kubermatic).
+type KubermaticConfiguration struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec KubermaticConfigurationSpec `json:"spec"`
+}
+
+// NewKubermaticConfiguration returns a KubermaticConfiguration with its
+// TypeMeta set.
+func NewKubermaticConfiguration(meta metav1.ObjectMeta, spec KubermaticConfigurationSpec) *KubermaticConfiguration {
+	return &KubermaticConfiguration{TypeMeta: typeMeta(KindKubermaticConfiguration), ObjectMeta: meta, Spec: spec}
+}
+
+// KubermaticConfigurationSpec is the subset fleetc sets; Kubermatic
+// defaults the rest when it reads the object.
+type KubermaticConfigurationSpec struct {
+	CABundle       TypedLocalObjectReference `json:"caBundle"`
+	ExposeStrategy string                    `json:"exposeStrategy,omitempty"`
+	Ingress        IngressConfiguration      `json:"ingress"`
+	Auth           AuthConfiguration         `json:"auth"`
+	UserCluster    *UserClusterConfiguration `json:"userCluster,omitempty"`
+}
+
+type TypedLocalObjectReference struct {
+	APIGroup *string `json:"apiGroup,omitempty"`
+	Kind     string  `json:"kind"`
+	Name     string  `json:"name"`
+}
+
+type IngressConfiguration struct {
+	Domain            string                     `json:"domain"`
+	ClassName         string                     `json:"className,omitempty"`
+	CertificateIssuer *TypedLocalObjectReference `json:"certificateIssuer,omitempty"`
+}
+
+// AuthConfiguration holds no secret: the API's signing key is passed to it
+// from a Secret, not through this object.
+type AuthConfiguration struct {
+	ClientID                 string `json:"clientID,omitempty"`
+	TokenIssuer              string `json:"tokenIssuer,omitempty"`
+	SkipTokenIssuerTLSVerify bool   `json:"skipTokenIssuerTLSVerify"`
+}
+
+type UserClusterConfiguration struct {
+	OverwriteRegistry string `json:"overwriteRegistry,omitempty"`
+}

@@ -60,7 +60,8 @@ func newPKI(dir string) (*pki, error) {
 		NotAfter:    now.Add(24 * time.Hour),
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		// Gateway: pods of the boot tier reach the seed there.
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(Gateway)},
 		DNSNames:    []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
 	})
 	if err != nil {

@@ -36,6 +36,11 @@ type ControlPlane struct {
 	Mapper *restmapper.DeferredDiscoveryRESTMapper
 
 	Etcd, APIServer *Process
+
+	// CAPEM is the CA that signed the API server's serving certificate.
+	CAPEM []byte
+	// Port is the API server's port on 127.0.0.1.
+	Port int
 }
 
 // readyTimeout bounds the wait for etcd and kube-apiserver to become ready.
@@ -56,7 +61,7 @@ func StartControlPlane(t testing.TB, binDir string) *ControlPlane {
 	etcdPeer := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
 	kasPort := ports[2]
 
-	cp := &ControlPlane{URL: fmt.Sprintf("https://127.0.0.1:%d", kasPort)}
+	cp := &ControlPlane{URL: fmt.Sprintf("https://127.0.0.1:%d", kasPort), CAPEM: pk.caPEM, Port: kasPort}
 	cp.Etcd = StartProcess(t, "etcd", filepath.Join(binDir, "etcd"), []string{
 		"--name=default",
 		"--data-dir=" + filepath.Join(dir, "etcd"),

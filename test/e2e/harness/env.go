@@ -19,8 +19,9 @@ import (
 )
 
 // BinEnv names the environment variable that holds the directory with the
-// kube-apiserver, etcd, source-controller and kustomize-controller binaries
-// that hack/e2e-tools.sh builds.
+// kube-apiserver, kube-controller-manager, kube-scheduler, etcd,
+// source-controller and kustomize-controller binaries that
+// hack/e2e-tools.sh builds.
 const BinEnv = "FLEETC_E2E_BIN"
 
 // Binaries is the directory named by FLEETC_E2E_BIN. It skips the test when
@@ -38,7 +39,7 @@ func Binaries(t testing.TB) string {
 		// after a failed build. Skipping would turn that into a green run.
 		t.Fatal(BinEnv + " is set but empty: did `bash hack/e2e-tools.sh` fail?")
 	}
-	for _, b := range []string{"kube-apiserver", "etcd", "source-controller", "kustomize-controller"} {
+	for _, b := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "source-controller", "kustomize-controller"} {
 		if fi, err := os.Stat(filepath.Join(dir, b)); err != nil || fi.Mode()&0o111 == 0 {
 			t.Fatalf("%s=%s has no executable %s (run `bash hack/e2e-tools.sh`)", BinEnv, dir, b)
 		}

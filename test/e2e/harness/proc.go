@@ -31,9 +31,15 @@ type Process struct {
 // group, and on test failure logs the process's last output lines.
 func StartProcess(t testing.TB, name, path string, args, env []string) *Process {
 	t.Helper()
+	return startProcessWithEnv(t, name, path, args, append(baseEnv(), env...))
+}
+
+// startProcessWithEnv is StartProcess with exactly env as the environment.
+func startProcessWithEnv(t testing.TB, name, path string, args, env []string) *Process {
+	t.Helper()
 	p := &Process{Name: name, out: newTailBuffer(400), done: make(chan struct{})}
 	cmd := exec.Command(path, args...)
-	cmd.Env = append(baseEnv(), env...)
+	cmd.Env = env
 	cmd.Stdout = p.out
 	cmd.Stderr = p.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{
