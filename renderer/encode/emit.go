@@ -82,6 +82,14 @@ func (e *emitter) emit(p *parser, root int32) ([]byte, bool) {
 	return bytes.Clone(e.out), true
 }
 
+// ownPass writes root with every choice the emitter's own (after emit
+// reported false).
+func (e *emitter) ownPass(root int32) []byte {
+	e.own = true
+	e.pass(root)
+	return bytes.Clone(e.out)
+}
+
 func (e *emitter) pass(root int32) {
 	e.out = e.out[:0]
 	e.uncertain, e.fixed = false, false
@@ -144,7 +152,7 @@ func (e *emitter) block(i int32, col int, inline bool) {
 			continue
 		}
 		key := p.text(p.nodes[k].key)
-		if e.own && utf8.RuneCount(key) > maxImplicitKey {
+		if e.own && len(key) > maxImplicitKey-24 { // room for quotes and escapes
 			e.out = append(e.out, '?', ' ')
 			e.doubleQuoted(key)
 			e.out = append(e.out, '\n')

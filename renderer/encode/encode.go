@@ -102,7 +102,12 @@ func (st *state) fromJSON(j []byte, document bool) ([]byte, path, error) {
 	switch {
 	case !certain:
 		out, err := viaLibrary(j, document)
-		return out, pathLibrary, err
+		if err != nil {
+			// The library fails on some text (a key over 1,024
+			// characters): the emitter writes it on its own.
+			return st.e.ownPass(root), pathFixed, nil
+		}
+		return out, pathLibrary, nil
 	case st.e.fixed:
 		return out, pathFixed, nil
 	}

@@ -43,3 +43,20 @@ func TestFold(t *testing.T) {
 		}
 	}
 }
+
+// TestLongKey: a key the library cannot write (over 1,024 characters) is
+// written by the emitter, as an explicit key past YAML's implicit-key
+// limit, and reads back.
+func TestLongKey(t *testing.T) {
+	for _, n := range []int{129, 1000, 1100, 4000} {
+		key := strings.Repeat("k", n)
+		out, err := Marshal(map[string]string{key: "v", "a": "b"})
+		if err != nil {
+			t.Fatalf("%d: %v", n, err)
+		}
+		var back map[string]string
+		if err := yaml.Unmarshal(out, &back); err != nil || back[key] != "v" || back["a"] != "b" {
+			t.Fatalf("%d: read back %v, %v from\n%s", n, back, err, out)
+		}
+	}
+}
