@@ -43,10 +43,11 @@ e2e: ## apply the rendered example to a real kube-apiserver, sync it with real F
 bench: ## benchmarks on generated fleets of 100, 1,000 and 10,000 clusters (SIZES, BENCH_OUT: see hack/bench.sh)
 	bash hack/bench.sh
 
-fuzz: ## fuzz the loader, the patches and the output folder for a while (FUZZTIME=1m each)
+fuzz: ## fuzz the loader, the patches, the output folder and the YAML output (read back by three parsers) for a while each (FUZZTIME=1m)
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $${FUZZTIME:-1m} ./renderer/
 	$(GO) test -run '^$$' -fuzz FuzzPatchContainment -fuzztime $${FUZZTIME:-1m} ./renderer/patch/
-	$(GO) test -run '^$$' -fuzz FuzzWriteState -fuzztime $${FUZZTIME:-1m} ./renderer/tree/
+	$(GO) test -run '^$$' -fuzz FuzzWriteState -fuzztime $${FUZZTIME:-1m} ./renderer/disk/
+	$(GO) test -run '^$$' -fuzz FuzzLabels -fuzztime $${FUZZTIME:-1m} ./renderer/encode/
 
 mutants: ## delete/invert each validation rule and security setting in turn; fails listing survivors
 	$(GO) run ./hack/mutants

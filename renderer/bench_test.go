@@ -31,6 +31,7 @@ import (
 	"github.com/fleetc/fleetc/internal/fleetgen"
 	"github.com/fleetc/fleetc/internal/rendercache"
 	"github.com/fleetc/fleetc/renderer"
+	"github.com/fleetc/fleetc/renderer/disk"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
 	"github.com/fleetc/fleetc/renderer/tree"
@@ -243,7 +244,7 @@ func BenchmarkCompileOneChange(b *testing.B) {
 	})
 }
 
-// BenchmarkWrite: rendered tree → disk with tree.Write, into a folder that
+// BenchmarkWrite: rendered tree → disk with disk.Write, into a folder that
 // does not exist yet (fresh) and into one that already holds the same tree
 // (uptodate: every file is compared, nothing is written).
 func BenchmarkWrite(b *testing.B) {
@@ -256,7 +257,7 @@ func BenchmarkWrite(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				dir := filepath.Join(base, strconv.Itoa(i))
-				if _, err := tree.Write(dir, t); err != nil {
+				if _, err := disk.Write(dir, t); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
@@ -267,13 +268,13 @@ func BenchmarkWrite(b *testing.B) {
 		})
 		b.Run("uptodate", func(b *testing.B) {
 			dir := filepath.Join(outDir(b), "out")
-			if _, err := tree.Write(dir, t); err != nil {
+			if _, err := disk.Write(dir, t); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			peak := startPeak()
 			for b.Loop() {
-				st, err := tree.Write(dir, t)
+				st, err := disk.Write(dir, t)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -314,7 +315,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 				b.Fatal(err)
 			}
 			t3 := time.Now()
-			if _, err := tree.Write(out, t); err != nil {
+			if _, err := disk.Write(out, t); err != nil {
 				b.Fatal(err)
 			}
 			t4 := time.Now()

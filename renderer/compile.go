@@ -17,7 +17,9 @@ import (
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer/controlplane"
 	"github.com/fleetc/fleetc/renderer/diag"
+	"github.com/fleetc/fleetc/renderer/encode"
 	"github.com/fleetc/fleetc/renderer/flux"
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/master"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
@@ -40,20 +42,6 @@ type Options struct {
 	// Progress, when set, is called after each cluster with the number of
 	// clusters done and the total, from the compiling goroutines.
 	Progress func(done, total int)
-}
-
-// Folders of the rendered tree.
-const (
-	MasterDir = "master"
-	SeedsDir  = "seeds"
-)
-
-// SeedDir is the folder of a seed in the rendered tree.
-func SeedDir(seed string) string { return path.Join(SeedsDir, seed) }
-
-// ClusterDir is the folder of a customer cluster in the rendered tree.
-func ClusterDir(seed, cluster string) string {
-	return path.Join(SeedsDir, seed, "clusters", cluster)
 }
 
 // Compile renders a validated config into the rendered tree, index
@@ -173,7 +161,7 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 	if err := addCRDs(t); err != nil {
 		return err
 	}
-	folders := []folder{{dir: MasterDir, objs: masterObjs}, {dir: path.Join(MasterDir, "flux"), objs: masterFlux}}
+	folders := []folder{{dir: layout.MasterDir, objs: masterObjs}, {dir: layout.MasterFlux, objs: masterFlux}}
 	seedRoots := make([][]object.Object, len(seeds))
 	proxySeeds := map[string]bool{}
 	for i, s := range seeds {
@@ -182,7 +170,7 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 		if err != nil {
 			return fmt.Errorf("seed %s: flux: %w", s.Name, err)
 		}
-		folders = append(folders, folder{dir: path.Join(SeedDir(s.Name), "flux"), objs: fluxObjs})
+		folders = append(folders, folder{dir: layout.SeedFlux(s.Name), objs: fluxObjs})
 		if seedRoots[i], err = flux.SeedKubermaticObjects(&cfg.Master, s.Name); err != nil {
 			return fmt.Errorf("seed %s: flux: %w", s.Name, err)
 		}
@@ -190,7 +178,7 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 		if err != nil {
 			return fmt.Errorf("seed %s: %w", s.Name, err)
 		}
-		folders = append(folders, folder{dir: SeedClustersDir(s.Name), objs: append(kkpClusters, master.Guard("seed")...)})
+		folders = append(folders, folder{dir: layout.SeedKubermatic(s.Name), objs: append(kkpClusters, master.Guard("seed")...)})
 		proxy, err := controlplane.SeedProxyObjects(controlplane.SeedProxyInput{
 			Seed: s, Master: &cfg.Master, Clusters: clusters, Images: cat.Images(cat.Default(), cfg.Master.Registry),
 		})
@@ -198,7 +186,7 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 			return fmt.Errorf("seed %s: %w", s.Name, err)
 		}
 		if len(proxy) > 0 {
-			folders = append(folders, folder{dir: path.Join(SeedDir(s.Name), seedProxyDir), objs: proxy})
+			folders = append(folders, folder{dir: layout.SeedProxy(s.Name), objs: proxy})
 			proxySeeds[s.Name] = true
 		}
 	}
@@ -209,26 +197,19 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 	// NodePort seeds) and the Kustomizations of the CRDs and of its Cluster
 	// objects.
 	for i, s := range seeds {
-		resources := []string{"flux"}
+		resources := []string{layout.FluxDir}
 		if proxySeeds[s.Name] {
-			resources = append(resources, seedProxyDir)
+			resources = append(resources, layout.ProxyDir)
 		}
-		if err := addFolder(t, SeedDir(s.Name), seedRoots[i], resources); err != nil {
+		if err := addFolder(t, layout.Seed(s.Name), seedRoots[i], resources); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// SeedClustersDir is the folder of a seed's Kubermatic Cluster objects.
-func SeedClustersDir(seed string) string { return path.Join(SeedsDir, seed, "kubermatic") }
-
-// CRDsDir is the folder of Kubermatic's CRDs, applied on the master and on
-// every seed.
-const CRDsDir = MasterDir + "/crds"
-
 // crdFiles are Kubermatic's CRDs that Kubermatic installs on the master or
-// on a seed, as files of CRDsDir: name and YAML in fleetc's encoding (keys
+// on a seed, as files of layout.CRDs: name and YAML in fleetc's encoding (keys
 // sorted), sorted by file name. Computed once: the vendored data never
 // changes while fleetc runs.
 var crdFiles = sync.OnceValues(func() ([]crdFile, error) {
@@ -245,11 +226,11 @@ var crdFiles = sync.OnceValues(func() ([]crdFile, error) {
 		if err := yaml.Unmarshal(c.YAML, &u.Object); err != nil {
 			return nil, fmt.Errorf("kubermatic CRD %s: %w", c.File, err)
 		}
-		data, err := tree.EncodeYAML(&u)
+		data, err := encode.Document(&u)
 		if err != nil {
 			return nil, fmt.Errorf("kubermatic CRD %s: %w", c.File, err)
 		}
-		out = append(out, crdFile{name: tree.FileName("CustomResourceDefinition", c.Name), data: data})
+		out = append(out, crdFile{name: layout.FileName("CustomResourceDefinition", c.Name), data: data})
 	}
 	slices.SortFunc(out, func(a, b crdFile) int { return strings.Compare(a.name, b.name) })
 	return out, nil
@@ -260,7 +241,7 @@ type crdFile struct {
 	data []byte
 }
 
-// addCRDs writes Kubermatic's CRDs into CRDsDir, one per file.
+// addCRDs writes Kubermatic's CRDs into layout.CRDs, one per file.
 func addCRDs(t *tree.Tree) error {
 	files, err := crdFiles()
 	if err != nil {
@@ -268,12 +249,12 @@ func addCRDs(t *tree.Tree) error {
 	}
 	names := make([]string, 0, len(files))
 	for _, f := range files {
-		if err := t.Add(path.Join(CRDsDir, f.name), f.data); err != nil {
+		if err := t.Add(path.Join(layout.CRDs, f.name), f.data); err != nil {
 			return err
 		}
 		names = append(names, f.name)
 	}
-	return t.Add(path.Join(CRDsDir, "kustomization.yaml"), tree.Kustomization(names))
+	return t.Add(path.Join(layout.CRDs, layout.Kustomization), encode.Kustomization(names))
 }
 
 // folder is a folder of objects and its kustomization (see addFolder).
@@ -298,7 +279,7 @@ func addFolders(t *tree.Tree, folders []folder, workers int) error {
 	for range min(workers, max(len(items), 1)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(items); i = int(next.Add(1) - 1) {
-				items[i].data, items[i].err = tree.EncodeYAML(items[i].obj)
+				items[i].data, items[i].err = encode.Document(items[i].obj)
 			}
 		})
 	}
@@ -395,7 +376,7 @@ func cachedCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *
 	}
 	key := ClusterKey(cfg, ix, cat, c)
 	if e, ok := cache.Get(key); ok {
-		if r, ok := fromCache(e, ClusterDir(c.Resolved.Seed, c.Name), UserClusterDir(c.Resolved.Seed, c.Name), clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)); ok {
+		if r, ok := fromCache(e, layout.Cluster(c.Resolved.Seed, c.Name), layout.UserCluster(c.Resolved.Seed, c.Name), clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)); ok {
 			return r, nil
 		}
 	}
@@ -415,7 +396,7 @@ func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c 
 	r := clusterResult{patches: clusterPatches(cfg, ix.Seeds[c.Resolved.Seed], c)}
 	objs, r.matched, r.problems = applyPatches(objs, r.patches)
 	r.tree = tree.New()
-	if err := addFolder(r.tree, ClusterDir(c.Resolved.Seed, c.Name), objs, nil); err != nil {
+	if err := addFolder(r.tree, layout.Cluster(c.Resolved.Seed, c.Name), objs, nil); err != nil {
 		return clusterResult{}, err
 	}
 	// What Flux applies inside the customer cluster (its own folder,
@@ -432,7 +413,7 @@ func compileCluster(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c 
 	if err != nil {
 		return clusterResult{}, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
-	if err := addFolder(r.tree, UserClusterDir(c.Resolved.Seed, c.Name), ucObjs, nil); err != nil {
+	if err := addFolder(r.tree, layout.UserCluster(c.Resolved.Seed, c.Name), ucObjs, nil); err != nil {
 		return clusterResult{}, err
 	}
 	return r, nil
@@ -564,7 +545,7 @@ func addFolder(t *tree.Tree, dir string, objs []object.Object, extra []string) e
 	items := make([]encoded, len(objs))
 	for i, o := range objs {
 		items[i].obj = o
-		items[i].data, items[i].err = tree.EncodeYAML(o)
+		items[i].data, items[i].err = encode.Document(o)
 	}
 	return addEncoded(t, dir, items, extra)
 }
@@ -578,23 +559,13 @@ func addEncoded(t *tree.Tree, dir string, items []encoded, extra []string) error
 		if it.err != nil {
 			return fmt.Errorf("%s: encoding %s %s: %w", dir, object.Kind(o), o.GetName(), it.err)
 		}
-		name := tree.FileName(object.Kind(o), o.GetName())
+		name := layout.FileName(object.Kind(o), o.GetName())
 		if err := t.Add(path.Join(dir, name), it.data); err != nil {
 			return err
 		}
 		resources = append(resources, name)
 	}
-	return t.Add(path.Join(dir, "kustomization.yaml"), tree.Kustomization(resources))
-}
-
-// seedProxyDir is the folder of a seed's nodeport-proxy, next to flux/.
-const seedProxyDir = "nodeport-proxy"
-
-// UserClusterDir is the folder of what is applied inside a customer
-// cluster (package usercluster), by the seed's Flux Kustomization
-// usercluster-<cluster>.
-func UserClusterDir(seed, cluster string) string {
-	return path.Join(SeedsDir, seed, "usercluster", cluster)
+	return t.Add(path.Join(dir, "kustomization.yaml"), encode.Kustomization(resources))
 }
 
 // InputDigest identifies everything a render depends on: the output format

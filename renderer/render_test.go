@@ -24,6 +24,8 @@ import (
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/internal/golden"
 	"github.com/fleetc/fleetc/renderer"
+	"github.com/fleetc/fleetc/renderer/disk"
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
 	"github.com/fleetc/fleetc/renderer/tree"
@@ -78,12 +80,12 @@ func TestGoldenExample(t *testing.T) {
 		if err := os.RemoveAll(goldenDir); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tree.Write(goldenDir, out); err != nil {
+		if _, err := disk.Write(goldenDir, out); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	drift, err := tree.Compare(goldenDir, out)
+	drift, err := disk.Compare(goldenDir, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +288,7 @@ func TestSecretScannerCatches(t *testing.T) {
 // TestIndexListsEveryFile checks .fleetc/index.json against the tree.
 func TestIndexListsEveryFile(t *testing.T) {
 	out := renderExample(t)
-	data, ok := out.Get(tree.IndexPath)
+	data, ok := out.Get(layout.IndexPath)
 	if !ok {
 		t.Fatal("no index")
 	}

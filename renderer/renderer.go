@@ -1,8 +1,3 @@
-// Package renderer is fleetc's pure pipeline: config files in, file tree
-// out. Nothing below it reads the clock, the environment, the network or
-// the file system; the CLI does all I/O.
-//
-//	source.Read ─▶ Load (config.Load + validate.Validate) ─▶ Compile ─▶ tree.Tree
 package renderer
 
 import (

@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fleetc/fleetc/renderer/encode"
 	"github.com/fleetc/fleetc/renderer/flux"
 	"github.com/fleetc/fleetc/renderer/model"
-	"github.com/fleetc/fleetc/renderer/tree"
 )
 
 type bootstrapOptions struct {
@@ -54,7 +54,7 @@ clusters/<cluster>/fleetc.yaml, or apply it with kubectl.`,
 			}
 			var b bytes.Buffer
 			for i, obj := range objs {
-				data, err := tree.EncodeYAML(obj)
+				data, err := encode.Document(obj)
 				if err != nil {
 					return err
 				}

@@ -1,10 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fleetc/fleetc/internal/publish"
-	"github.com/fleetc/fleetc/renderer"
+	"github.com/fleetc/fleetc/renderer/disk"
+	"github.com/fleetc/fleetc/renderer/drift"
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/source"
 	"github.com/fleetc/fleetc/renderer/tree"
 )
@@ -89,18 +87,11 @@ type driftError struct {
 
 // stored is the tree being checked: a folder, or a folder on a branch.
 type stored struct {
-	drift tree.Drift
-	// content returns a file's bytes (ok false when not a regular file).
-	content func(p string) ([]byte, bool)
-	// index is the tree's own index (nil: none, or unreadable).
-	index *tree.Index
+	diff drift.Paths
+	drift.Stored
 	// show formats a tree path for the user.
-	show func(p string) string
-	// foreignFixed: whether re-running the fix also removes extra files
-	// that the index does not list (publish replaces the whole folder;
-	// render leaves them alone).
-	foreignFixed bool
-	label        string
+	show  func(p string) string
+	label string
 }
 
 func (o *checkOptions) run(w io.Writer) error {
@@ -161,12 +152,12 @@ func (o *checkOptions) run(w io.Writer) error {
 			fix = append(fix, "--seed", s)
 		}
 	}
-	st.drift = onlySeeds(st.drift, o.seeds)
+	st.diff = st.diff.OnlySeeds(o.seeds)
 	what := "the working tree"
 	if snap.Commit != "" {
 		what = fmt.Sprintf("%s (%s)", o.source.rev, snap.Commit[:12])
 	}
-	if st.drift.Empty() {
+	if st.diff.Empty() {
 		fmt.Fprintf(w, "ok: %s is up to date with the render of %s (%d files)\n", st.label, what, t.Len())
 		return nil
 	}
@@ -184,22 +175,24 @@ func appendSourceFlags(args []string, s sourceOptions) []string {
 }
 
 func readFolder(t *tree.Tree, out string) (*stored, error) {
-	d, err := tree.Compare(out, t)
+	d, err := disk.Compare(out, t)
 	if err != nil {
 		return nil, err
 	}
-	idx, _ := tree.ReadIndex(out) // an invalid index: every difference counts as edited
+	idx, _ := disk.ReadIndex(out) // an invalid index: every difference counts as edited
 	return &stored{
-		drift: d,
-		content: func(p string) ([]byte, bool) {
-			name := filepath.Join(out, filepath.FromSlash(p))
-			if fi, err := os.Lstat(name); err != nil || !fi.Mode().IsRegular() {
-				return nil, false
-			}
-			b, err := os.ReadFile(name)
-			return b, err == nil
+		diff: drift.Paths{Changed: d.Stale, Missing: d.Missing, Extra: d.Extra},
+		Stored: drift.Stored{
+			Content: func(p string) ([]byte, bool) {
+				name := filepath.Join(out, filepath.FromSlash(p))
+				if fi, err := os.Lstat(name); err != nil || !fi.Mode().IsRegular() {
+					return nil, false
+				}
+				b, err := os.ReadFile(name)
+				return b, err == nil
+			},
+			Index: idx,
 		},
-		index: idx,
 		show:  func(p string) string { return filepath.Join(out, filepath.FromSlash(p)) },
 		label: out,
 	}, nil
@@ -221,209 +214,51 @@ func (o *checkOptions) readBranch(t *tree.Tree, dir string) (*stored, error) {
 	if files == nil {
 		return nil, &exitError{code: ExitDifferences, msg: fmt.Sprintf("branch %s does not exist; run: %s", o.branch, "fleetc publish --branch "+shellQuote(o.branch))}
 	}
-	var d tree.Drift
-	for _, p := range t.Paths() {
-		got, ok := files[p]
-		want, _ := t.Get(p)
-		switch {
-		case !ok:
-			d.Missing = append(d.Missing, p)
-		case !bytes.Equal(got, want):
-			d.Stale = append(d.Stale, p)
-		}
-	}
-	for p := range files {
-		if _, ok := t.Get(p); !ok {
-			d.Extra = append(d.Extra, p)
-		}
-	}
-	slices.Sort(d.Extra)
 	var idx *tree.Index
-	if data, ok := files[tree.IndexPath]; ok {
-		var i tree.Index
-		if json.Unmarshal(data, &i) == nil && i.Files != nil {
-			idx = &i
-		}
+	if data, ok := files[layout.IndexPath]; ok {
+		idx, _ = tree.ParseIndex(data) // an invalid index: every difference counts as edited
 	}
 	prefix := o.branch + ":"
 	if dir != "" {
 		prefix += dir + "/"
 	}
 	return &stored{
-		drift:        d,
-		content:      func(p string) ([]byte, bool) { b, ok := files[p]; return b, ok },
-		index:        idx,
-		show:         func(p string) string { return prefix + p },
-		foreignFixed: true,
-		label:        fmt.Sprintf("branch %s (%s), folder %s", o.branch, tip.String()[:12], strings.TrimSuffix(strings.TrimPrefix(prefix, o.branch+":"), "/")),
+		diff: drift.CompareFiles(t, files),
+		Stored: drift.Stored{
+			Content:      func(p string) ([]byte, bool) { b, ok := files[p]; return b, ok },
+			Index:        idx,
+			ForeignFixed: true,
+		},
+		show:  func(p string) string { return prefix + p },
+		label: fmt.Sprintf("branch %s (%s), folder %s", o.branch, tip.String()[:12], strings.TrimSuffix(strings.TrimPrefix(prefix, o.branch+":"), "/")),
 	}, nil
 }
 
-// Drift states.
-const (
-	stateStale   = "stale"
-	stateEdited  = "edited"
-	stateMissing = "missing"
-	stateExtra   = "extra"
-)
-
-type drifted struct {
-	path, state, note string
-	foreign           bool // extra, and not fleetc's: the fix leaves it
-}
-
-// classify tells stale from edited files with the tree's own index: a
-// file whose bytes are those fleetc wrote is stale (the config changed
-// since); one whose bytes are not is edited.
-func classify(st *stored) []drifted {
-	var out []drifted
-	d := st.drift
-	for _, p := range d.Stale {
-		df := drifted{path: p, state: stateEdited}
-		if p == tree.IndexPath {
-			df.state = stateStale
-		} else if data, ok := st.content(p); !ok {
-			df.note = "not a regular file"
-		} else if st.index != nil {
-			sum := sha256.Sum256(data)
-			if st.index.Files[p] == "sha256:"+hex.EncodeToString(sum[:]) {
-				df.state = stateStale
-			}
-		}
-		out = append(out, df)
-	}
-	for _, p := range d.Missing {
-		out = append(out, drifted{path: p, state: stateMissing})
-	}
-	for _, p := range d.Extra {
-		df := drifted{path: p, state: stateExtra}
-		owned := false
-		if st.index != nil {
-			_, owned = st.index.Files[p]
-		}
-		switch {
-		case strings.HasPrefix(p, ".fleetc/tmp-"):
-			df.note = "left by an interrupted render, which the next render removes"
-		case owned || st.foreignFixed:
-		default:
-			df.foreign = true
-			df.note = "not fleetc's: render leaves it alone, delete it by hand"
-		}
-		out = append(out, df)
-	}
-	return out
-}
-
-// location is where a path of the rendered tree belongs, for grouping:
-// its sort key and its title.
-func location(p string) (key, title string) {
-	switch {
-	case strings.HasPrefix(p, renderer.MasterDir+"/"):
-		return "0", "master"
-	case strings.HasPrefix(p, ".fleetc/"):
-		return "3", "fleetc's index"
-	}
-	rest, ok := strings.CutPrefix(p, renderer.SeedsDir+"/")
-	seed, rest, ok2 := strings.Cut(rest, "/")
-	if !ok || !ok2 {
-		return "4", "elsewhere"
-	}
-	if c, ok := strings.CutPrefix(rest, "clusters/"); ok {
-		if cluster, _, ok := strings.Cut(c, "/"); ok {
-			return "1" + seed + "\x00" + "1" + cluster, fmt.Sprintf("cluster %s (seed %s)", cluster, seed)
-		}
-	}
-	return "1" + seed + "\x00" + "0", "seed " + seed
-}
-
-// clusterDir is the cluster folder p is in ("seeds/s/clusters/c"), or "".
-func clusterDir(p string) string {
-	rest, ok := strings.CutPrefix(p, renderer.SeedsDir+"/")
-	if !ok {
-		return ""
-	}
-	seed, rest, ok := strings.Cut(rest, "/")
-	if !ok {
-		return ""
-	}
-	rest, ok = strings.CutPrefix(rest, "clusters/")
-	if !ok {
-		return ""
-	}
-	cluster, _, ok := strings.Cut(rest, "/")
-	if !ok {
-		return ""
-	}
-	return renderer.ClusterDir(seed, cluster)
-}
-
 func report(w io.Writer, st *stored, t *tree.Tree, what, fix string) error {
-	files := classify(st)
-	type group struct {
-		key, title string
-		files      []drifted
-	}
-	byKey := map[string]*group{}
-	var groups []*group
-	counts := map[string]int{}
+	files := drift.Classify(st.diff, st.Stored)
+	counts := drift.Count(files)
 	var foreign []string
 	for _, f := range files {
-		counts[f.state]++
-		if f.foreign {
-			foreign = append(foreign, st.show(f.path))
-		}
-		k, title := location(f.path)
-		g := byKey[k]
-		if g == nil {
-			g = &group{key: k, title: title}
-			byKey[k] = g
-			groups = append(groups, g)
-		}
-		g.files = append(g.files, f)
-	}
-	slices.SortFunc(groups, func(a, b *group) int { return strings.Compare(a.key, b.key) })
-
-	// A cluster folder missing or left over as a whole is one line.
-	inRender := map[string]int{}
-	for _, p := range t.Paths() {
-		if d := clusterDir(p); d != "" {
-			inRender[d]++
+		if f.Foreign {
+			foreign = append(foreign, st.show(f.Path))
 		}
 	}
-	whole := func(files []drifted) (dir, state string) {
-		d := clusterDir(files[0].path)
-		if d == "" {
-			return "", ""
-		}
-		s := files[0].state
-		for _, f := range files {
-			if f.state != s || f.foreign || !strings.HasPrefix(f.path, d+"/") {
-				return "", ""
-			}
-		}
-		if s == stateMissing && inRender[d] == len(files) || s == stateExtra && inRender[d] == 0 {
-			return d, s
-		}
-		return "", ""
-	}
-
 	fmt.Fprintf(w, "%s is not the render of %s:\n", st.label, what)
-	for _, g := range groups {
-		fmt.Fprintf(w, "\n%s\n", g.title)
-		slices.SortFunc(g.files, func(a, b drifted) int { return strings.Compare(a.path, b.path) })
-		if d, s := whole(g.files); d != "" {
-			fmt.Fprintf(w, "  %-8s %s (the whole folder, %d files)\n", s, st.show(d)+"/", len(g.files))
+	for _, g := range drift.Groups(files, t) {
+		fmt.Fprintf(w, "\n%s\n", g.Title)
+		if g.Whole != "" {
+			fmt.Fprintf(w, "  %-8s %s (the whole folder, %d files)\n", g.State, st.show(g.Whole)+"/", len(g.Files))
 			continue
 		}
-		for _, f := range g.files {
-			line := fmt.Sprintf("  %-8s %s", f.state, st.show(f.path))
-			if f.note != "" {
-				line += " (" + f.note + ")"
+		for _, f := range g.Files {
+			line := fmt.Sprintf("  %-8s %s", f.State, st.show(f.Path))
+			if f.Note != "" {
+				line += " (" + f.Note + ")"
 			}
 			fmt.Fprintln(w, line)
 		}
 	}
-	summary := fmt.Sprintf("%d stale, %d edited, %d missing, %d extra", counts[stateStale], counts[stateEdited], counts[stateMissing], counts[stateExtra])
+	summary := fmt.Sprintf("%d stale, %d edited, %d missing, %d extra", counts[drift.Stale], counts[drift.Edited], counts[drift.Missing], counts[drift.Extra])
 	fmt.Fprintf(w, "\n%s. To fix it, run:\n  %s\n", summary, fix)
 	if len(foreign) > 0 {
 		fmt.Fprintf(w, "and delete the files that are not fleetc's:\n")
@@ -434,39 +269,39 @@ func report(w io.Writer, st *stored, t *tree.Tree, what, fix string) error {
 	// Annotations: the files most worth a look first (hand edits, files
 	// nobody owns), at most a few: GitHub shows only so many per step.
 	const maxFileAnnotations = 10
-	rank := func(f drifted) int {
+	rank := func(f drift.File) int {
 		switch {
-		case f.state == stateEdited:
+		case f.State == drift.Edited:
 			return 0
-		case f.foreign:
+		case f.Foreign:
 			return 1
-		case f.state == stateStale:
+		case f.State == drift.Stale:
 			return 2
 		}
 		return 3
 	}
 	byRank := slices.Clone(files)
-	slices.SortStableFunc(byRank, func(a, b drifted) int { return rank(a) - rank(b) })
+	slices.SortStableFunc(byRank, func(a, b drift.File) int { return rank(a) - rank(b) })
 	var anns []annotation
 	for _, f := range byRank {
 		if len(anns) == maxFileAnnotations {
 			break
 		}
-		if f.state == stateMissing || st.foreignFixed || f.path == tree.IndexPath {
+		if f.State == drift.Missing || st.ForeignFixed || f.Path == layout.IndexPath {
 			continue // no file to point at, or not one to look at
 		}
 		var msg string
 		switch {
-		case f.foreign:
+		case f.Foreign:
 			msg = "extra file, not fleetc's: delete it"
-		case f.state == stateEdited:
+		case f.State == drift.Edited:
 			msg = "edited by hand: the config renders this file differently; run: " + fix
-		case f.state == stateStale:
+		case f.State == drift.Stale:
 			msg = "stale: the config now renders this file differently; run: " + fix
 		default:
 			msg = "no longer rendered; run: " + fix
 		}
-		anns = append(anns, annotation{file: filepath.ToSlash(st.show(f.path)), title: "fleetc check", msg: msg})
+		anns = append(anns, annotation{file: filepath.ToSlash(st.show(f.Path)), title: "fleetc check", msg: msg})
 	}
 	return &driftError{
 		exitError:   &exitError{code: ExitDifferences, msg: fmt.Sprintf("%s is out of date (%s); run: %s", st.label, summary, fix)},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/diff"
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
 	"github.com/fleetc/fleetc/renderer/tree"
@@ -285,7 +286,7 @@ func renderRevision(co *compileOptions, eo *evalOptions, repo, rev string, seeds
 		// None of the seeds is in this revision: master/ alone.
 		mt := tree.New()
 		for _, p := range t.Paths() {
-			if data, _ := t.Get(p); !strings.HasPrefix(p, renderer.SeedsDir+"/") && p != tree.IndexPath {
+			if data, _ := t.Get(p); !strings.HasPrefix(p, layout.SeedsDir+"/") && p != layout.IndexPath {
 				if err := mt.Add(p, data); err != nil {
 					return nil, "", err
 				}

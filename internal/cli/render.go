@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/disk"
 )
 
 type renderOptions struct {
@@ -63,7 +63,7 @@ func (o *renderOptions) run(out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		st, err := tree.Write(o.out, whole)
+		st, err := disk.Write(o.out, whole)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (o *renderOptions) run(out io.Writer) error {
 			n, strings.Join(o.seeds, ", "), o.out, st.Written, st.Unchanged, st.Removed, kept)
 		return nil
 	}
-	st, err := tree.Write(o.out, t)
+	st, err := disk.Write(o.out, t)
 	if err != nil {
 		return err
 	}

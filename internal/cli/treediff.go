@@ -16,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/fleetc/fleetc/renderer/diff"
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/source"
 )
 
@@ -147,7 +148,7 @@ func (o *diffOptions) compareTrees(args []string) (*diff.Result, error) {
 			return nil, err
 		}
 	}
-	mine := inSeeds(o.seeds)
+	mine := layout.InSeeds(o.seeds)
 	for _, m := range []fileMap{base, head} {
 		maps.DeleteFunc(m, func(p string, _ []byte) bool { return !mine(p) })
 	}

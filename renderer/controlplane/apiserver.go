@@ -6,7 +6,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/encode"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -105,7 +105,7 @@ func (b *builder) apiserver() ([]object.Object, error) {
 		}))
 	}
 	if b.konnectivity {
-		data, err := tree.MarshalYAML(egressSelectorConfiguration{
+		data, err := encode.Marshal(egressSelectorConfiguration{
 			APIVersion: "apiserver.k8s.io/v1beta1",
 			Kind:       "EgressSelectorConfiguration",
 			EgressSelections: []egressSelection{{

@@ -7,7 +7,7 @@
 // TypeMeta set; the only text built here is file content held in
 // ConfigMaps: kubeconfigs, the egress selector configuration, the
 // Prometheus and Envoy configurations (marshalled from small typed structs
-// by the encoder that writes the rendered files, tree.MarshalYAML), Azure's
+// by the encoder that writes the rendered files, encode.Marshal), Azure's
 // cloud-config (JSON, encoding/json), and the OpenVPN server
 // configuration, the Corefile and the other cloud-config files (formats
 // without a Go type here, written line by line from typed inputs).

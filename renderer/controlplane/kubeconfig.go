@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"path"
 
-	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/encode"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -111,7 +111,7 @@ func (b *builder) kubeconfigs() ([]object.Object, error) {
 			}},
 			CurrentContext: "default",
 		}
-		data, err := tree.MarshalYAML(cfg)
+		data, err := encode.Marshal(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("cluster %s: kubeconfig %s: %w", b.c.Name, k.name, err)
 		}

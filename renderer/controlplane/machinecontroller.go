@@ -10,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/fleetc/fleetc/renderer/object"
-	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/encode"
 	"github.com/fleetc/fleetc/renderer/usercluster"
 )
 
@@ -234,7 +234,7 @@ func (b *builder) webhookService(app string, port int32) *corev1.Service {
 // kubeconfigClientDir (as the controller-manager's).
 func (b *builder) clientKubeconfig(name, user string) (*corev1.ConfigMap, error) {
 	file := func(n string) string { return path.Join(kubeconfigClientDir, n) }
-	data, err := tree.MarshalYAML(kubeconfig{
+	data, err := encode.Marshal(kubeconfig{
 		APIVersion:     "v1",
 		Kind:           "Config",
 		Clusters:       []kubeconfigNamedCluster{{Name: b.c.Name, Cluster: kubeconfigCluster{Server: b.internalURL, CertificateAuthority: file(keyCA)}}},

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"path"
 
-	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/encode"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -158,7 +158,7 @@ func (b *builder) prometheusConfig() prometheusConfig {
 }
 
 func (b *builder) monitoring() ([]object.Object, error) {
-	data, err := tree.MarshalYAML(b.prometheusConfig())
+	data, err := encode.Marshal(b.prometheusConfig())
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: prometheus configuration: %w", b.c.Name, err)
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"path"
 
-	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/encode"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -157,7 +157,7 @@ func (b *builder) envoyConfig() envoyBootstrap {
 // nodePortProxy returns the namespaced Envoy, its configuration, PDB and
 // the front-loadbalancer Service.
 func (b *builder) nodePortProxy() ([]object.Object, error) {
-	data, err := tree.MarshalYAML(b.envoyConfig())
+	data, err := encode.Marshal(b.envoyConfig())
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: envoy configuration: %w", b.c.Name, err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
-	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/encode"
 )
 
 // The seed-level nodeport-proxy (Kubermatic's nodeport-proxy in namespace
@@ -176,7 +176,7 @@ func SeedProxyObjects(in SeedProxyInput) ([]object.Object, error) {
 			return nil, fmt.Errorf("seed %s: nodeport-proxy port %d is not resolved", in.Seed.Name, p)
 		}
 	}
-	data, err := tree.MarshalYAML(cfg)
+	data, err := encode.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("seed %s: nodeport-proxy configuration: %w", in.Seed.Name, err)
 	}

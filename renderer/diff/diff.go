@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/fleetc/fleetc/renderer/layout"
 )
 
 // Files is a rendered tree as Compare reads it; *tree.Tree implements it.
@@ -229,31 +231,13 @@ func splitPath(p string) (seed, cluster string) {
 
 // splitPathKind is splitPath that also tells a usercluster/ path.
 func splitPathKind(p string) (seed, cluster string, inside bool) {
-	rest, ok := strings.CutPrefix(p, "seeds/")
-	if !ok {
-		return "", "", false
-	}
-	seed, rest, ok = strings.Cut(rest, "/")
-	if !ok {
-		return "", "", false
-	}
-	if r, ok := strings.CutPrefix(rest, "usercluster/"); ok {
-		rest, inside = "clusters/"+r, true
-	}
-	rest, ok = strings.CutPrefix(rest, "clusters/")
-	if !ok {
-		return seed, "", false
-	}
-	cluster, _, ok = strings.Cut(rest, "/")
-	if !ok {
-		return seed, "", false
-	}
-	return seed, cluster, inside
+	l := layout.Parse(p)
+	return l.Seed, l.Cluster, l.Place == layout.UserPart
 }
 
 // isObjectFile reports whether p holds a Kubernetes object.
 func isObjectFile(p string) bool {
-	if strings.HasPrefix(p, ".fleetc/") || path.Base(p) == "kustomization.yaml" {
+	if strings.HasPrefix(p, layout.Reserved+"/") || path.Base(p) == layout.Kustomization {
 		return false
 	}
 	return strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".json")

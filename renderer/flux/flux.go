@@ -11,6 +11,7 @@ import (
 	sourcev1 "github.com/fluxcd/source-controller/api/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
 )
@@ -44,17 +45,15 @@ type Input struct {
 func KustomizationName(cluster string) string { return "cluster-" + cluster }
 
 // ClusterPath returns the repo-relative path Flux syncs for a cluster:
-// "./" + path.Join(gitops.path, "seeds", seed, "clusters", cluster).
-// A leading "/" or "./" of gitops.path is dropped, so "rendered", "./rendered"
-// and "/rendered" give the same path; "" and "." mean the repository root.
+// its folder (layout.Cluster) under gitops.path (layout.RepoPath).
 func ClusterPath(g model.GitOps, seed, cluster string) string {
-	return "./" + path.Join(strings.TrimLeft(g.Path, "/"), "seeds", seed, "clusters", cluster)
+	return layout.RepoPath(g.Path, layout.Cluster(seed, cluster))
 }
 
 // UserClusterPath is the repo-relative path of what is applied inside a
 // customer cluster (package usercluster).
 func UserClusterPath(g model.GitOps, seed, cluster string) string {
-	return "./" + path.Join(strings.TrimLeft(g.Path, "/"), "seeds", seed, "usercluster", cluster)
+	return layout.RepoPath(g.Path, layout.UserCluster(seed, cluster))
 }
 
 // UserClusterName names the Flux Kustomization that applies a cluster's

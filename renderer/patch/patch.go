@@ -31,7 +31,7 @@ import (
 
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
-	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/typed"
 )
 
@@ -124,7 +124,7 @@ func clash(patched, others []object.Object) error {
 	}
 	files := make(map[string]bool, len(others))
 	for _, o := range others {
-		files[tree.FileName(object.Kind(o), o.GetName())] = true
+		files[layout.FileName(object.Kind(o), o.GetName())] = true
 	}
 	for _, o := range patched {
 		if ids[id{object.Kind(o), o.GetNamespace(), o.GetName()}] {
@@ -133,7 +133,7 @@ func clash(patched, others []object.Object) error {
 		// Each object is written to <kind>-<name>.yaml: two objects
 		// whose names differ only in what a file name cannot hold
 		// would overwrite each other.
-		if f := tree.FileName(object.Kind(o), o.GetName()); files[f] {
+		if f := layout.FileName(object.Kind(o), o.GetName()); files[f] {
 			return fmt.Errorf("the patched %s %s would be written to %s, the file of another object of the cluster", object.Kind(o), o.GetName(), f)
 		}
 	}

@@ -8,15 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"sync"
+
+	"github.com/fleetc/fleetc/renderer/layout"
 )
 
-// IndexPath is where the index lives in the rendered tree.
-const IndexPath = ".fleetc/index.json"
+// IndexPath is layout.IndexPath, where the index lives in the tree (for
+// this package's code; other packages name it layout.IndexPath).
+const IndexPath = layout.IndexPath
 
 // Index is the content of .fleetc/index.json: who generated the tree, from
 // which input, and the sha256 of every other file of the tree. It marks
@@ -47,13 +49,12 @@ func (t *Tree) WithIndex(generator, inputDigest string) error {
 	}
 	ps := t.paths()
 	sums := make([][32]byte, len(ps))
-	_ = parallel(len(ps), func(_, i int) error {
+	inChunks(len(ps), func(i int) {
 		sum, ok := t.sums[ps[i]] // read-only here: every worker only reads
 		if !ok {
 			sum = sha256.Sum256(t.files[ps[i]])
 		}
 		sums[i] = sum
-		return nil
 	})
 	data := appendIndexFunc(nil, generator, inputDigest, ps, 71, func(b []byte, i int) []byte {
 		b = append(b, `"`+digestPrefix...)
@@ -119,86 +120,35 @@ func appendIndexFunc(b []byte, generator, inputDigest string, paths []string, di
 	return append(b, "}\n}\n"...)
 }
 
-// appendJSONString appends s as encoding/json writes a string without
-// HTML escaping: quotes, backslashes and control characters escaped,
-// U+2028 and U+2029 as \u2028 and \u2029, invalid UTF-8 as \ufffd.
+// appendJSONString appends s as a JSON string, as a json.Encoder with
+// SetEscapeHTML(false) writes it: directly for printable ASCII without
+// quotes or backslashes (every path fleetc renders), through
+// encoding/json otherwise.
 func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		plain = 0x20 <= s[i] && s[i] < 0x7f && s[i] != '"' && s[i] != '\\'
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
-// ReadIndex reads dir/.fleetc/index.json. A missing index (or missing dir)
-// gives (nil, nil); an unreadable or invalid one an error. Valid means: one
-// JSON object with a non-empty generator and a "files" object whose keys
-// are valid tree paths outside .fleetc/ and whose values are
-// "sha256:<64 lowercase hex>". Unknown fields are ignored (forward
-// compatibility). The paths are checked because Write removes files the
-// index lists: a tampered index must not make it delete outside dir.
-func ReadIndex(dir string) (*Index, error) {
-	name := filepath.Join(dir, filepath.FromSlash(IndexPath))
-	if err := checkMeta(dir); err != nil {
-		return nil, err
-	}
-	data, err := readBounded(name, MaxIndexSize)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("tree: read index: %w", err)
-	}
-	idx, err := parseIndex(data)
-	if err != nil {
-		return nil, fmt.Errorf("tree: invalid index %s: %w", name, err)
-	}
-	return idx, nil
-}
+// ParseIndex parses and checks the bytes of an index (disk.ReadIndex,
+// or one read from a git branch). Valid means: one JSON object with a
+// non-empty generator and a "files" object whose keys are valid tree
+// paths outside .fleetc/ and whose values are "sha256:<64 lowercase
+// hex>". Unknown fields are ignored (forward compatibility). The paths
+// are checked because Write removes files the index lists: a tampered
+// index must not make it delete outside its folder.
+func ParseIndex(data []byte) (*Index, error) { return parseIndex(data) }
 
 func parseIndex(data []byte) (*Index, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -241,4 +191,20 @@ func validDigest(d string) bool {
 		}
 	}
 	return true
+}
+
+// inChunks calls fn(i) for every i in [0, n), on GOMAXPROCS goroutines
+// that each take one contiguous chunk.
+func inChunks(n int, fn func(i int)) {
+	chunk := max(1, (n+runtime.GOMAXPROCS(0)-1)/runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/fleetc/fleetc/renderer/layout"
 )
 
 // Tree is a set of files: slash-separated relative paths → content.
@@ -207,6 +209,9 @@ func (t *Tree) Get(path string) ([]byte, bool) {
 	return b, ok
 }
 
+// Sealed reports whether t has its index (WithIndex was called).
+func (t *Tree) Sealed() bool { return t.sealed }
+
 // Len returns the number of files.
 func (t *Tree) Len() int { return len(t.files) }
 
@@ -307,7 +312,7 @@ func validPath(p string) error {
 
 // reservedDir is fleetc's own folder in the output: the index and, while
 // Write runs, its staging area.
-const reservedDir = ".fleetc"
+const reservedDir = layout.Reserved
 
 func isReserved(p string) bool {
 	return p == reservedDir || strings.HasPrefix(p, reservedDir+"/")

@@ -13,7 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/fleetc/fleetc/renderer/object"
-	"github.com/fleetc/fleetc/renderer/tree"
+	"github.com/fleetc/fleetc/renderer/encode"
 )
 
 // Names inside the customer cluster.
@@ -299,7 +299,7 @@ func (b *builder) serviceAccountKubeconfig() ([]byte, error) {
 	x.Name = "default"
 	x.Context.Cluster, x.Context.User = "default", "default"
 	kc.Clusters, kc.Users, kc.Contexts = []namedCluster{c}, []namedUser{u}, []namedContext{x}
-	return tree.MarshalYAML(kc)
+	return encode.Marshal(kc)
 }
 
 func (b *builder) kubeProxy() ([]object.Object, error) {
@@ -315,7 +315,7 @@ func (b *builder) kubeProxy() ([]object.Object, error) {
 	if mode == "ipvs" {
 		cfg.IPVS = &ipvsConfig{StrictARP: true}
 	}
-	conf, err := tree.MarshalYAML(cfg)
+	conf, err := encode.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("usercluster: kube-proxy configuration: %w", err)
 	}

@@ -1,0 +1,94 @@
+package disk
+
+import (
+	"fmt"
+	"os"
+	"slices"
+)
+
+// Drift is how a directory on disk differs from a tree. Each list is
+// sorted and holds slash-separated paths relative to the directory.
+type Drift struct {
+	// Missing: in the tree, nothing at that path on disk.
+	Missing []string
+	// Stale: in the tree, but the disk holds other bytes there, or not a
+	// regular file (a directory, a symlink). The index counts like any
+	// other file.
+	Stale []string
+	// Extra: files (anything but a directory) on disk that are not in the
+	// tree. Directories are not listed themselves; a top-level ".git" is
+	// not looked into.
+	Extra []string
+}
+
+// Empty reports whether there is no drift at all.
+func (d Drift) Empty() bool {
+	return len(d.Missing) == 0 && len(d.Stale) == 0 && len(d.Extra) == 0
+}
+
+// Compare compares t with dir, for `fleetc check`. A missing dir is not an
+// error: every file is then Missing. It writes nothing.
+func Compare(dir string, t *Tree) (Drift, error) {
+	var d Drift
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return d, fmt.Errorf("tree: %s is not a directory", dir)
+	}
+	disk, err := scan(dir, nil)
+	if err != nil {
+		return d, err
+	}
+	ps := t.Paths()
+	var check []string // on disk as regular files: compare bytes
+	for _, p := range ps {
+		switch disk[p] {
+		case 0:
+			d.Missing = append(d.Missing, p)
+		case kindFile:
+			check = append(check, p)
+		default:
+			d.Stale = append(d.Stale, p)
+		}
+	}
+	stale, err := differing(dir, t, check)
+	if err != nil {
+		return Drift{}, err
+	}
+	d.Stale = append(d.Stale, stale...)
+	slices.Sort(d.Stale)
+	for p, k := range disk {
+		if k == kindDir {
+			continue
+		}
+		if _, ok := t.Get(p); !ok {
+			d.Extra = append(d.Extra, p)
+		}
+	}
+	slices.Sort(d.Extra)
+	return d, nil
+}
+
+// differing returns, in the order of ps, the paths whose file under dir
+// does not hold t's bytes. The reads run in parallel, one reusable buffer
+// per worker.
+func differing(dir string, t *Tree, ps []string) ([]string, error) {
+	diff := make([]bool, len(ps))
+	bufs := make([][]byte, workers(len(ps)))
+	err := parallel(len(ps), func(w, i int) error {
+		same, err := sameContent(osPath(dir, ps[i]), content(t, ps[i]), &bufs[w])
+		if err != nil {
+			return fmt.Errorf("tree: compare %s: %w", ps[i], err)
+		}
+		diff[i] = !same
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, p := range ps {
+		if diff[i] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,151 @@
+package disk
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// workers is how many goroutines parallel uses for n items. File I/O
+// blocks in syscalls, so it goes beyond GOMAXPROCS, within reason.
+func workers(n int) int {
+	w := min(max(4, 2*runtime.GOMAXPROCS(0)), 32)
+	return max(1, min(w, n))
+}
+
+// parallel calls fn(w, i) for i in [0, n) on workers(n) goroutines, w
+// being the goroutine's number (for per-worker scratch state), and returns
+// the error of the lowest i that failed (so the error is deterministic);
+// once an error happened, remaining items are skipped.
+func parallel(n int, fn func(w, i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	var (
+		next   atomic.Int64
+		failed atomic.Bool
+		mu     sync.Mutex
+		errAt  = n
+		first  error
+		wg     sync.WaitGroup
+	)
+	for w := range workers(n) {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(w, i); err != nil {
+					mu.Lock()
+					if i < errAt {
+						errAt, first = i, err
+					}
+					mu.Unlock()
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}
+
+// entryKind is what a scan found at a path.
+type entryKind uint8
+
+const (
+	kindFile  entryKind = iota + 1 // regular file
+	kindDir                        // directory
+	kindOther                      // symlink, device, socket, …
+)
+
+// scan lists everything under root (slash-separated relative paths),
+// without following symlinks and without looking into a top-level ".git".
+// skip, if non-nil, is asked about every path: true leaves it (and what
+// is under it) out. A missing root gives an empty map.
+func scan(root string, skip func(name string) bool) (map[string]entryKind, error) {
+	out := make(map[string]entryKind)
+	var walk func(rel string) error
+	walk = func(rel string) error {
+		f, err := os.Open(filepath.Join(root, filepath.FromSlash(rel)))
+		if err != nil {
+			if rel == "" && errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		ents, err := f.ReadDir(-1) // unsorted: order does not matter here
+		f.Close()
+		if err != nil {
+			return err
+		}
+		for _, e := range ents {
+			name := e.Name()
+			if rel == "" && name == ".git" {
+				continue
+			}
+			p := name
+			if rel != "" {
+				p = rel + "/" + name
+			}
+			if skip != nil && skip(p) {
+				continue
+			}
+			switch t := e.Type(); {
+			case t.IsDir():
+				out[p] = kindDir
+				if err := walk(p); err != nil {
+					return err
+				}
+			case t.IsRegular():
+				out[p] = kindFile
+			default:
+				out[p] = kindOther
+			}
+		}
+		return nil
+	}
+	if err := walk(""); err != nil {
+		return nil, fmt.Errorf("tree: scan %s: %w", root, err)
+	}
+	return out, nil
+}
+
+// sameContent reports whether the file name holds exactly want. buf is a
+// per-goroutine scratch buffer, grown as needed and reused across calls.
+func sameContent(name string, want []byte, buf *[]byte) (bool, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() != int64(len(want)) {
+		return false, nil
+	}
+	// Read one byte more than expected to notice a file that grew.
+	n := len(want) + 1
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	b := (*buf)[:n]
+	got, err := io.ReadFull(f, b)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return false, err
+	}
+	return got == len(want) && bytes.Equal(b[:got], want), nil
+}
+
+// osPath joins the slash-separated relative path p to dir.
+func osPath(dir, p string) string { return filepath.Join(dir, filepath.FromSlash(p)) }

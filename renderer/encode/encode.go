@@ -1,0 +1,193 @@
+// Package encode writes Go values (Kubernetes objects, kubeconfigs,
+// component configurations) as YAML documents.
+//
+// A value is first encoded as JSON by encoding/json (its json tags and
+// MarshalJSON methods decide the fields), then that JSON is written as
+// block-style YAML by this package's own emitter, written from the YAML 1.2
+// specification (chapters 6-9). The output is meant to read the same as
+// sigs.k8s.io/yaml's (same key order, indentation and scalar styles), and
+// for the values fleetc renders it is byte-identical to it; the tests
+// compare the two. Where this package cannot be sure that its choice of
+// style matches (a long string with spaces, which the library folds at 80
+// columns; tabs; non-ASCII text; floats; keys whose order the library
+// sorts by their digits), it hands the whole document to sigs.k8s.io/yaml.
+//
+// It deliberately differs from sigs.k8s.io/yaml in one respect: a string
+// that some YAML parser used by Kubernetes tools would read as something
+// other than that string is always quoted (see needsQuotes: YAML 1.1's
+// "=", dates that the library leaves plain). Such a document is written
+// wholly by this package, never by the library.
+package encode
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Document encodes obj as one YAML document for the rendered tree: obj's
+// JSON encoding with map keys sorted, block style, ending with a newline,
+// without the noise that typed Kubernetes structs produce. Dropped,
+// structurally (on the decoded JSON, not on the text):
+//   - "creationTimestamp: null" in any "metadata" object (the object's own
+//     and those of embedded templates such as spec.template.metadata);
+//   - the top-level "status": a rendered object states what is wanted, and
+//     status is written by controllers;
+//   - nested "status" objects that hold nothing but empty objects (a
+//     StatefulSet's volumeClaimTemplates carry "status: {}").
+//
+// Integers keep full 64-bit precision. The output depends only on obj.
+func Document(obj any) ([]byte, error) {
+	return run(obj, true)
+}
+
+// Marshal returns what sigs.k8s.io/yaml.Marshal(obj) returns (except for
+// the quoting described in the package comment), several times faster:
+// every field is kept. Use it for YAML documents embedded in objects.
+func Marshal(obj any) ([]byte, error) {
+	return run(obj, false)
+}
+
+type state struct {
+	buf bytes.Buffer
+	p   parser
+	e   emitter
+}
+
+var pool = sync.Pool{New: func() any { return new(state) }}
+
+func run(obj any, document bool) ([]byte, error) {
+	st := pool.Get().(*state)
+	defer pool.Put(st)
+	st.buf.Reset()
+	enc := json.NewEncoder(&st.buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(obj); err != nil {
+		if document {
+			return nil, fmt.Errorf("encode: %w", err)
+		}
+		return nil, fmt.Errorf("error marshaling into JSON: %v", err)
+	}
+	out, _, err := st.fromJSON(st.buf.Bytes(), document)
+	return out, err
+}
+
+// path says who wrote a document: the emitter, alone (pathOwn) or
+// because the library would leave a string unquoted (pathFixed), or the
+// library (pathLibrary).
+type path int
+
+const (
+	pathOwn path = iota
+	pathFixed
+	pathLibrary
+)
+
+// fromJSON writes the JSON text j (encoding/json's output) as YAML.
+func (st *state) fromJSON(j []byte, document bool) ([]byte, path, error) {
+	p := &st.p
+	root, ok := p.parse(j)
+	if !ok {
+		out, err := viaLibrary(j, document)
+		return out, pathLibrary, err
+	}
+	if document {
+		p.dropNoise(root, true)
+	}
+	out, certain := st.e.emit(p, root)
+	switch {
+	case !certain:
+		out, err := viaLibrary(j, document)
+		if err != nil {
+			// The library fails on some text (a key over 1,024
+			// characters): the emitter writes it on its own.
+			return st.e.ownPass(root), pathFixed, nil
+		}
+		return out, pathLibrary, nil
+	case st.e.fixed:
+		return out, pathFixed, nil
+	}
+	return out, pathOwn, nil
+}
+
+// viaLibrary encodes the JSON text j with sigs.k8s.io/yaml, the reference
+// the emitter is tested against, for the documents the emitter is not
+// sure to write identically.
+func viaLibrary(j []byte, document bool) ([]byte, error) {
+	if !document {
+		return yaml.JSONToYAML(j)
+	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	if m, ok := v.(map[string]any); ok {
+		delete(m, "status")
+	}
+	dropNoiseAny(v)
+	out, err := yaml.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	if len(out) == 0 || out[len(out)-1] != '\n' {
+		out = append(out, '\n')
+	}
+	return out, nil
+}
+
+// dropNoiseAny is dropNoise on decoded JSON (the library path).
+func dropNoiseAny(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if md, ok := v["metadata"].(map[string]any); ok {
+			if ts, ok := md["creationTimestamp"]; ok && ts == nil {
+				delete(md, "creationTimestamp")
+			}
+		}
+		if s, ok := v["status"]; ok && hollowAny(s) {
+			delete(v, "status")
+		}
+		for _, x := range v {
+			dropNoiseAny(x)
+		}
+	case []any:
+		for _, x := range v {
+			dropNoiseAny(x)
+		}
+	}
+}
+
+// hollowAny: null, or an object whose values are all hollow objects.
+func hollowAny(v any) bool {
+	if v == nil {
+		return true
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, x := range m {
+		if xm, ok := x.(map[string]any); !ok || !hollowAny(xm) {
+			return false
+		}
+	}
+	return true
+}
+
+// Sorted returns keys in the order the emitter writes a mapping's keys
+// (byte order), and whether that is also sigs.k8s.io/yaml's order.
+func Sorted(keys []string) ([]string, bool) {
+	ks := slices.Sorted(slices.Values(keys))
+	for i := 1; i < len(ks); i++ {
+		if !orderAgrees([]byte(ks[i-1]), []byte(ks[i])) {
+			return ks, false
+		}
+	}
+	return ks, true
+}

@@ -1,0 +1,4 @@
+package layout_test
+
+// The -update flag, so that `go test ./... -update` runs in every package.
+import _ "github.com/fleetc/fleetc/internal/golden"
