@@ -12,9 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/renderer/encode"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
-	"github.com/fleetc/fleetc/renderer/encode"
 )
 
 // The seed-level nodeport-proxy (Kubermatic's nodeport-proxy in namespace

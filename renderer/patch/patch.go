@@ -29,9 +29,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/yaml"
 
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
-	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/typed"
 )
 

@@ -12,8 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/fleetc/fleetc/renderer/object"
 	"github.com/fleetc/fleetc/renderer/encode"
+	"github.com/fleetc/fleetc/renderer/object"
 )
 
 // Names inside the customer cluster.
