@@ -3,7 +3,6 @@ package controlplane
 import (
 	"strconv"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -93,25 +92,13 @@ func (b *builder) kubeconfigWriter() ([]object.Object, error) {
 			{Name: "tmp", MountPath: "/tmp"},
 		},
 	}
-	spec := b.podSpec(appKubeconfigWriter, []corev1.Container{c}, []corev1.Volume{
+	dep := b.singletonDeployment(appKubeconfigWriter, c, []corev1.Volume{
 		secretVolume(certAdmin, certAdmin),
 		emptyDirVolume("tmp"),
 	})
-	// The one pod of a control plane that talks to the seed's API.
-	spec.AutomountServiceAccountToken = ptr(true)
-	spec.Affinity = nil
-	dep := &appsv1.Deployment{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: b.meta(appKubeconfigWriter, appKubeconfigWriter),
-		Spec: appsv1.DeploymentSpec{
-			Replicas:             ptr(int32(1)),
-			Selector:             &metav1.LabelSelector{MatchLabels: b.selector(appKubeconfigWriter)},
-			RevisionHistoryLimit: ptr(int32(2)),
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: b.podLabels(appKubeconfigWriter, false)},
-				Spec:       spec,
-			},
-		},
-	}
+	// The one pod of a control plane that talks to the seed's API; one
+	// replica, nothing to spread.
+	dep.Spec.Template.Spec.AutomountServiceAccountToken = ptr(true)
+	dep.Spec.Template.Spec.Affinity = nil
 	return []object.Object{sa, role, binding, dep, ks}, nil
 }

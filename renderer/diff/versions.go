@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/fleetc/fleetc/renderer/upgrade"
 )
 
 // VersionChange is a customer cluster whose Kubernetes version changes,
@@ -63,8 +63,8 @@ func (c *comparer) versions() []VersionChange {
 // versionWarning judges a version change by the upgrade rules: one minor
 // up at most, never down. It returns the warning code and message, or "".
 func versionWarning(from, to string) (string, string) {
-	a, okA := parseVersion(from)
-	b, okB := parseVersion(to)
+	a, okA := upgrade.ParseVersion(from)
+	b, okB := upgrade.ParseVersion(to)
 	if !okA || !okB {
 		return "", ""
 	}
@@ -75,20 +75,4 @@ func versionWarning(from, to string) (string, string) {
 		return WarnVersionSkip, fmt.Sprintf("Kubernetes %s → %s skips a minor: upgrade one minor at a time (%d.%d first)", from, to, a[0], a[1]+1)
 	}
 	return "", ""
-}
-
-func parseVersion(s string) ([3]int, bool) {
-	var v [3]int
-	parts := strings.Split(strings.TrimPrefix(s, "v"), ".")
-	if len(parts) < 2 || len(parts) > 3 {
-		return v, false
-	}
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return v, false
-		}
-		v[i] = n
-	}
-	return v, true
 }
