@@ -11,6 +11,8 @@ import (
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/parser"
+
+	"github.com/fleetc/fleetc/internal/golden"
 )
 
 // TestConfigDocumented: every field of the schema, by its full path, is
@@ -155,3 +157,7 @@ func schemaPaths(src []byte) ([]string, error) {
 	slices.Sort(out)
 	return out, nil
 }
+
+// The -update flag is defined in every test package (`go test ./...
+// -update`); this one has no golden files of its own.
+var _ = golden.Update
