@@ -166,7 +166,7 @@ var flagTable = map[string][]flagCase{
 		{flag: "data-dir", want: is("/var/run/etcd/pod_$(POD_NAME)/")},
 		{flag: "initial-cluster", want: func(_ variant, in Input) string {
 			var s []string
-			for i, m := range etcdMembers(in, "http", 2380) {
+			for i, m := range etcdMembers(in, "https", 2380) {
 				s = append(s, fmt.Sprintf("etcd-%d=%s", i, m))
 			}
 			return strings.Join(s, ",")
@@ -177,15 +177,19 @@ var flagTable = map[string][]flagCase{
 			return "https://$(POD_NAME).etcd." + in.Cluster.Namespace() + ".svc.cluster.local:2379,https://$(POD_IP):2379"
 		}},
 		{flag: "listen-client-urls", want: is("https://$(POD_IP):2379,https://127.0.0.1:2379")},
-		{flag: "listen-peer-urls", want: is("http://$(POD_IP):2380")},
+		{flag: "listen-peer-urls", want: is("https://$(POD_IP):2380")},
 		{flag: "initial-advertise-peer-urls", want: func(_ variant, in Input) string {
-			return "http://$(POD_NAME).etcd." + in.Cluster.Namespace() + ".svc.cluster.local:2380"
+			return "https://$(POD_NAME).etcd." + in.Cluster.Namespace() + ".svc.cluster.local:2380"
 		}},
 		{flag: "listen-metrics-urls", want: is("http://$(POD_IP):2378,http://127.0.0.1:2378")},
 		{flag: "trusted-ca-file", want: is("/etc/etcd/pki/ca/ca.crt")},
 		{flag: "client-cert-auth", want: is("")},
 		{flag: "cert-file", want: is("/etc/etcd/pki/tls/tls.crt")},
 		{flag: "key-file", want: is("/etc/etcd/pki/tls/tls.key")},
+		{flag: "peer-trusted-ca-file", want: is("/etc/etcd/pki/ca/ca.crt")},
+		{flag: "peer-client-cert-auth", want: is("")},
+		{flag: "peer-cert-file", want: is("/etc/etcd/pki/tls/tls.crt")},
+		{flag: "peer-key-file", want: is("/etc/etcd/pki/tls/tls.key")},
 		{flag: "auto-compaction-retention", want: is("8")},
 		{flag: "experimental-initial-corrupt-check", want: is("true")},
 		{flag: "experimental-corrupt-check-time", want: is("240m")},
@@ -320,7 +324,7 @@ func TestSecurityContexts(t *testing.T) {
 					p.SeccompProfile == nil || p.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 					t.Errorf("%s: pod securityContext %+v", name, p)
 				}
-				if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken != (name == "StatefulSet/prometheus") {
+				if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken != (name == "StatefulSet/prometheus" || name == "Deployment/kubeconfig-writer") {
 					t.Errorf("%s: automountServiceAccountToken %v", name, spec.AutomountServiceAccountToken)
 				}
 				for _, c := range append(slices.Clone(spec.InitContainers), spec.Containers...) {

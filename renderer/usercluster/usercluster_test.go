@@ -40,7 +40,7 @@ func input(expose string, provider model.Provider) usercluster.Input {
 	v, _ := catalog.Default().Resolve("1.35.8")
 	return usercluster.Input{
 		Cluster: c, Seed: seed, Datacenter: dc,
-		Master:  &model.Master{Domain: "kkp.example.com", OIDC: &model.OIDC{IssuerURL: "https://id.example.com", ClientID: "kubermatic"}},
+		Master:  &model.Master{Domain: "kkp.example.com", GitOps: model.GitOps{URL: "https://git.example.com/fleet.git", Branch: "main", Path: "rendered", Interval: "5m"}, OIDC: &model.OIDC{IssuerURL: "https://id.example.com", ClientID: "kubermatic"}},
 		Project: &model.Project{Name: "shop", Owners: []string{"a@x.io"}, Editors: []string{"b@x.io", "c@x.io"}},
 		Images:  catalog.Default().Images(v, ""),
 		SSHKeys: []*model.SSHKey{{Name: "k", PublicKey: "ssh-ed25519 AAAA k@x\n"}},

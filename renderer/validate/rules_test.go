@@ -27,6 +27,7 @@ const (
 func fleet() *model.Config {
 	aws := model.Provider{AWS: &model.AWS{Region: "eu-central-1"}}
 	return &model.Config{
+		Master: model.Master{Domain: "kkp.example.com", GitOps: model.GitOps{URL: "https://git.example.com/fleet.git", Branch: "main", Path: "rendered", Interval: "5m"}},
 		Users: []model.User{{Email: "alice@example.com", Name: "Alice"}, {Email: "bob@example.com", Name: "Bob"}, {Email: "carol@example.com"}},
 		Projects: []model.Project{
 			{Name: "analytics", Owners: []string{"carol@example.com"}},
@@ -44,9 +45,9 @@ func fleet() *model.Config {
 		},
 		Clusters: []model.Cluster{
 			{Name: "edge", Project: "payments", Datacenter: "aws-us", Version: "1.35",
-				Network: model.Network{Pods: "172.25.0.0/16", Services: "10.240.16.0/20"}},
+				Network: model.Network{Pods: "172.25.0.0/16", Services: "10.240.16.0/20"}, Etcd: model.Etcd{Replicas: 3, Storage: "5Gi"}},
 			{Name: "payments-prod", Project: "payments", Datacenter: "aws-eu", Version: "1.35", SSHKeys: []string{"alice-laptop"},
-				Network: model.Network{Pods: "172.25.0.0/16", Services: "10.240.16.0/20"}},
+				Network: model.Network{Pods: "172.25.0.0/16", Services: "10.240.16.0/20"}, Etcd: model.Etcd{Replicas: 3, Storage: "5Gi"}},
 		},
 		Broken: map[string]bool{},
 	}
@@ -160,7 +161,7 @@ func TestRules(t *testing.T) {
 		{"key owner not a user", func(c *model.Config) { c.SSHKeys[1].Owner = "dave@example.com" }, `SSH key owner "dave@example.com" is not a user`},
 		{"key not authorized_keys", func(c *model.Config) { c.SSHKeys[1].PublicKey = "ssh-ed25519 AAAA" }, `SSH key "carol-ops": publicKey is not an authorized_keys line`},
 		{"two keys in one publicKey", func(c *model.Config) { c.SSHKeys[1].PublicKey = bobKey + "\n" + aliceKey }, `SSH key "carol-ops": publicKey holds more than one key`},
-		{"a key with a trailing newline", func(c *model.Config) { c.SSHKeys[1].PublicKey = bobKey + "\n" }, ""},
+		{"a key with a trailing newline", func(c *model.Config) { c.SSHKeys[1].PublicKey = bobKey + "\n" }, `control character U+000A is not allowed`},
 
 		// clusters
 		{"cluster of an unknown project", func(c *model.Config) { c.Clusters[0].Project = "billing" }, `cluster "edge": project "billing" does not exist`},
