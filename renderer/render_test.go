@@ -332,7 +332,7 @@ func ExampleCompile() {
 	var k map[string]any
 	_ = yaml.Unmarshal(data, &k)
 	fmt.Println(k["resources"])
-	// Output: [flux kustomization-kubermatic-clusters.yaml kustomization-kubermatic-crds.yaml]
+	// Output: [flux kustomization-kubermatic-clusters.yaml kustomization-kubermatic-crds.yaml nodeport-proxy]
 }
 
 // first shortens a list of paths for a message.
