@@ -8,8 +8,11 @@
 package secrets
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
+	"github.com/fleetc/fleetc/renderer/controlplane"
 	"github.com/fleetc/fleetc/renderer/flux"
 	"github.com/fleetc/fleetc/renderer/master"
 	"github.com/fleetc/fleetc/renderer/model"
@@ -74,11 +77,39 @@ func List(cfg *model.Config) []Secret {
 		})
 	}
 
-	// Seeds: git credentials. (The kubeconfig Flux applies each cluster's
-	// usercluster/ folder with is made on the seed by the cluster's
-	// kubeconfig-writer, from what cert-manager issued: not listed.)
+	// Seeds: git credentials; per cluster namespace the cloud credentials
+	// (clusters with node pools) and the backup credentials (seeds with
+	// backups). (The kubeconfig Flux applies each cluster's usercluster/
+	// folder with is made on the seed by the cluster's kubeconfig-writer,
+	// from what cert-manager issued: not listed.)
 	for _, s := range cfg.Seeds {
-		gitSecret(SeedCluster(s.Name))
+		seed := SeedCluster(s.Name)
+		gitSecret(seed)
+		var ns []Secret
+		for _, c := range cfg.ClustersOfSeed(s.Name) {
+			if keys := controlplane.CredentialKeys(c.Resolved.Provider); len(c.NodePools) > 0 && c.Resolved.Credentials != "" && len(keys) > 0 {
+				var names []string
+				for _, k := range keys {
+					names = append(names, k.Key)
+				}
+				ns = append(ns, Secret{
+					Cluster: seed, Namespace: c.Namespace(), Name: c.Resolved.Credentials, Keys: names,
+					ReadBy: "Deployments machine-controller and operating-system-manager (cluster " + c.Name + ")",
+					Note:   c.Resolved.Provider + " credentials the node pools' machines are created with (docs/credentials.md)",
+				})
+			}
+			if b := s.Backups; b != nil {
+				ns = append(ns, Secret{
+					Cluster: seed, Namespace: c.Namespace(), Name: b.Credentials, Keys: []string{"ACCESS_KEY_ID", "SECRET_ACCESS_KEY"},
+					ReadBy: "CronJob etcd-backup (cluster " + c.Name + ")",
+					Note:   "the access key pair of bucket " + b.Bucket + " at " + b.Endpoint + " (docs/day2.md)",
+				})
+			}
+		}
+		slices.SortFunc(ns, func(a, b Secret) int {
+			return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
+		})
+		out = append(out, ns...)
 	}
 	return out
 }

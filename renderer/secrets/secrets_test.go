@@ -71,4 +71,22 @@ func TestList(t *testing.T) {
 			t.Errorf("listed %+v: the kubeconfig-writer makes it", s)
 		}
 	}
+
+	// Cloud credentials where a cluster has node pools; backup credentials
+	// in every cluster namespace of a seed with backups.
+	c := &cfg.Clusters[0]
+	c.NodePools = map[string]model.NodePool{"workers": {Replicas: 1, Size: "t3.large"}}
+	c.Resolved.Provider, c.Resolved.Credentials = "aws", "aws-prod"
+	for i := range cfg.Seeds {
+		if cfg.Seeds[i].Name == c.Resolved.Seed {
+			cfg.Seeds[i].Backups = &model.Backups{Endpoint: "https://s3.example.com", Bucket: "etcd", Credentials: "s3-backup", Keep: 20}
+		}
+	}
+	list = List(cfg)
+	if s := find(list, SeedCluster(c.Resolved.Seed), "aws-prod"); s == nil || s.Namespace != c.Namespace() || !slices.Equal(s.Keys, []string{"accessKeyId", "secretAccessKey"}) {
+		t.Errorf("cloud credentials: %+v", s)
+	}
+	if s := find(list, SeedCluster(c.Resolved.Seed), "s3-backup"); s == nil || s.Namespace != c.Namespace() || !slices.Equal(s.Keys, []string{"ACCESS_KEY_ID", "SECRET_ACCESS_KEY"}) {
+		t.Errorf("backup credentials: %+v", s)
+	}
 }
