@@ -86,7 +86,9 @@ func StartControlPlane(t testing.TB, binDir string) *ControlPlane {
 		"--service-account-key-file=" + pk.saPublicFile,
 		"--service-account-signing-key-file=" + pk.saKeyFile,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-cluster-ip-range=10.0.0.0/24",
+		// Wide enough for the usercluster folders' fixed ClusterIPs (kube-dns
+		// at the 10th address of 10.240.16.0/20 and of 10.241.0.0/20).
+		"--service-cluster-ip-range=10.240.0.0/12",
 		"--authorization-mode=RBAC",
 		"--allow-privileged=true",
 		// No controller-manager creates default ServiceAccounts.
