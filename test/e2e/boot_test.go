@@ -345,7 +345,7 @@ func TestBootFails(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Mutate: tc.mutate, Timeout: 45 * time.Second, Logf: func(string, ...any) {}})
+			_, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Mutate: tc.mutate, Timeout: 45 * time.Second, CrashLoop: 2, Logf: func(string, ...any) {}})
 			if err == nil {
 				t.Fatalf("a render with %s booted", tc.name)
 			}

@@ -43,6 +43,9 @@ type BootOptions struct {
 	Mutate func([]*unstructured.Unstructured) error
 	// Timeout bounds the wait for the control plane (default 90 s).
 	Timeout time.Duration
+	// CrashLoop is how many restarts of a container make the boot fail
+	// (default crashLoop); a test that expects a crash may ask for fewer.
+	CrashLoop int
 	// Logf reports progress and the runtime's substitutions.
 	Logf func(format string, args ...any)
 }
@@ -64,7 +67,8 @@ type Booted struct {
 	// Issued is what the issuer produced, by Certificate name.
 	Issued map[string]*Issued
 
-	logf func(string, ...any)
+	logf      func(string, ...any)
+	crashLoop int
 }
 
 // BootError says which component did not come up, with its last log lines.
@@ -123,7 +127,10 @@ func Boot(t testing.TB, opts BootOptions) (*Booted, error) {
 	if ns == "" {
 		return nil, fmt.Errorf("%s: no Namespace object", opts.Dir)
 	}
-	b := &Booted{Seed: seed, Namespace: ns, Objects: objs, logf: logf}
+	b := &Booted{Seed: seed, Namespace: ns, Objects: objs, logf: logf, crashLoop: opts.CrashLoop}
+	if b.crashLoop == 0 {
+		b.crashLoop = crashLoop
+	}
 
 	// As Flux applies the folder: the Namespace first, then the rest.
 	if err := seed.EnsureNamespace(ctx, ns); err != nil {
@@ -347,11 +354,11 @@ func (b *Booted) Containers(owner, container string) []*Container {
 // bootstrap RBAC), as it would in CrashLoopBackOff before it runs.
 const crashLoop = 5
 
-// crashed returns the first container that has exited crashLoop times.
+// crashed returns the first container that has exited b.crashLoop times.
 func (b *Booted) crashed() *Container {
 	for _, p := range b.Runtime.Pods() {
 		for _, c := range p.Containers {
-			if c.Restarts() >= crashLoop {
+			if c.Restarts() >= b.crashLoop {
 				return c
 			}
 		}
