@@ -300,9 +300,10 @@ func TestBootFails(t *testing.T) {
 	version := binaryVersion(t, bin)
 	c := pickBootClusters(t, tree, version)[0]
 	cases := []struct {
-		name   string
-		mutate func([]*unstructured.Unstructured) error
-		want   []string // substrings of the error
+		name      string
+		mutate    func([]*unstructured.Unstructured) error
+		want      []string // substrings of the error
+		crashLoop int      // restarts that end the boot (0: the default)
 	}{
 		{
 			name: "wrong SAN on the apiserver's serving certificate",
@@ -331,7 +332,8 @@ func TestBootFails(t *testing.T) {
 				c["volumeMounts"] = keep
 				return nil
 			}),
-			want: []string{"Deployment scheduler", "container scheduler", "exited"},
+			want:      []string{"Deployment scheduler", "container scheduler", "exited"},
+			crashLoop: 2,
 		},
 		{
 			name: "bad flag on the controller-manager",
@@ -340,12 +342,13 @@ func TestBootFails(t *testing.T) {
 				c["args"] = append(args, "--no-such-flag=1")
 				return nil
 			}),
-			want: []string{"Deployment controller-manager", "container controller-manager", "unknown flag: --no-such-flag"},
+			want:      []string{"Deployment controller-manager", "container controller-manager", "unknown flag: --no-such-flag"},
+			crashLoop: 2,
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Mutate: tc.mutate, Timeout: 45 * time.Second, CrashLoop: 2, Logf: func(string, ...any) {}})
+			_, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Mutate: tc.mutate, Timeout: 45 * time.Second, CrashLoop: tc.crashLoop, Logf: func(string, ...any) {}})
 			if err == nil {
 				t.Fatalf("a render with %s booted", tc.name)
 			}
