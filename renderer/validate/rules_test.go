@@ -28,7 +28,7 @@ func fleet() *model.Config {
 	aws := model.Provider{AWS: &model.AWS{Region: "eu-central-1"}}
 	return &model.Config{
 		Master: model.Master{Domain: "kkp.example.com", GitOps: model.GitOps{URL: "https://git.example.com/fleet.git", Branch: "main", Path: "rendered", Interval: "5m"}},
-		Users: []model.User{{Email: "alice@example.com", Name: "Alice"}, {Email: "bob@example.com", Name: "Bob"}, {Email: "carol@example.com"}},
+		Users:  []model.User{{Email: "alice@example.com", Name: "Alice"}, {Email: "bob@example.com", Name: "Bob"}, {Email: "carol@example.com"}},
 		Projects: []model.Project{
 			{Name: "analytics", Owners: []string{"carol@example.com"}},
 			{Name: "payments", Owners: []string{"alice@example.com"}, Editors: []string{"bob@example.com"}},
