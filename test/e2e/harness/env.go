@@ -123,7 +123,7 @@ const (
 // (source-controller and kustomize-controller config/crd/bases),
 // cert-manager's six (deploy/crds, plain controller-gen output whose specs
 // are identical to the Helm chart's templated copies), and Kubermatic's from
-// third_party/kubermatic-crds of the repo (copied from ../shared/crds/kubermatic).
+// third_party/kubermatic-crds of the repo (vendored, see its NOTICE).
 func CRDFiles(t testing.TB) []string {
 	t.Helper()
 	var files []string

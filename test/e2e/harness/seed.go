@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Seed is one seeds/<seed> folder of a rendered tree (DESIGN.md section 4):
+// Seed is one seeds/<seed> folder of a rendered tree (docs/output.md):
 // a kustomization.yaml for the seed's root Flux Kustomization, flux/ with the
 // GitRepository and one Flux Kustomization per customer cluster, and
 // clusters/<cluster>/ with each cluster's objects.
