@@ -100,5 +100,8 @@ func (b *builder) kubeconfigWriter() ([]object.Object, error) {
 	// replica, nothing to spread.
 	dep.Spec.Template.Spec.AutomountServiceAccountToken = ptr(true)
 	dep.Spec.Template.Spec.Affinity = nil
+	// It does not depend on the Kubernetes version: an upgrade does not
+	// roll it.
+	dep.Spec.Template.Labels = b.podLabels(appKubeconfigWriter, false)
 	return []object.Object{sa, role, binding, dep, ks}, nil
 }

@@ -159,17 +159,18 @@ func header(r *Result, wgs []*warnGroup, lvl int) string {
 		m.printf("| %s | %d | %d | %d |\n", strings.ReplaceAll(k.Kind, "|", `\|`), k.Added, k.Removed, k.Changed)
 	}
 	if len(s.Versions) > 0 {
-		fold := len(s.Versions) > foldAfter+1
+		rows := versionRows(s.Versions)
+		fold := len(rows) > foldAfter+1
 		if fold {
 			m.printf("\n<details><summary>Versions: %s change</summary>\n", plural(len(s.Versions), "cluster"))
 		}
 		m.printf("\n| Cluster | Seed | From | To |\n|:--|:--|:--|:--|\n")
-		for i, v := range s.Versions {
+		for i, v := range rows {
 			if lvl >= levelShortLists && i == listLimit {
-				m.printf("| … and %d more | | | |\n", len(s.Versions)-listLimit)
+				m.printf("| … and %d more | | | |\n", len(rows)-listLimit)
 				break
 			}
-			m.printf("| %s | %s | %s | %s |\n", code(v.Cluster), code(v.Seed), code(v.From), code(v.To))
+			m.printf("| %s | %s | %s | %s |\n", v.clusters, v.seeds, code(v.from), code(v.to))
 		}
 		if fold {
 			m.printf("\n</details>\n")
@@ -484,4 +485,51 @@ func shortenPair(a, b string) (string, string) {
 // escapeText escapes the characters markdown would interpret in prose.
 func escapeText(s string) string {
 	return strings.NewReplacer("<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "\\`").Replace(s)
+}
+
+// versionRow is a row of the versions table: one cluster, or the clusters
+// that move between the same two versions (an upgrade of many clusters is
+// one row, not one per cluster).
+type versionRow struct{ clusters, seeds, from, to string }
+
+func versionRows(vs []VersionChange) []versionRow {
+	type key struct{ from, to string }
+	var order []key
+	groups := map[key][]VersionChange{}
+	for _, v := range vs {
+		k := key{v.From, v.To}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], v)
+	}
+	rows := make([]versionRow, 0, len(order))
+	for _, k := range order {
+		g := groups[k]
+		if len(g) == 1 {
+			rows = append(rows, versionRow{code(g[0].Cluster), code(g[0].Seed), k.from, k.to})
+			continue
+		}
+		var names, seeds []string
+		seen := map[string]bool{}
+		for i, v := range g {
+			if i < titleNames {
+				names = append(names, code(v.Cluster))
+			}
+			if !seen[v.Seed] {
+				seen[v.Seed] = true
+				seeds = append(seeds, code(v.Seed))
+			}
+		}
+		c := strings.Join(names, ", ")
+		if len(g) > titleNames {
+			c += fmt.Sprintf(" and %d more (%d clusters)", len(g)-titleNames, len(g))
+		}
+		sd := strings.Join(seeds, ", ")
+		if len(seeds) > titleNames {
+			sd = fmt.Sprintf("%d seeds", len(seeds))
+		}
+		rows = append(rows, versionRow{c, sd, k.from, k.to})
+	}
+	return rows
 }
