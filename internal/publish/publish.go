@@ -255,15 +255,33 @@ func sortName(e object.TreeEntry) string {
 	return e.Name
 }
 
+// dir is a folder of the tree buildTree writes.
+type dir struct {
+	entries []object.TreeEntry
+	subdirs map[string]*dir
+}
+
+func newDir() *dir { return &dir{subdirs: map[string]*dir{}} }
+
+// parentOf returns the folder that holds path p (made as needed) and p's
+// last element.
+func (d *dir) parentOf(p string) (*dir, string) {
+	segs := strings.Split(p, "/")
+	for _, s := range segs[:len(segs)-1] {
+		sd, ok := d.subdirs[s]
+		if !ok {
+			sd = newDir()
+			d.subdirs[s] = sd
+		}
+		d = sd
+	}
+	return d, segs[len(segs)-1]
+}
+
 // buildTree writes every file and folder of files and returns the root
 // tree's hash. Paths are slash-separated and sorted.
 // keep are entries of the previous folder to carry over, by path.
 func (w *writer) buildTree(files Files, keep map[string]object.TreeEntry) (plumbing.Hash, error) {
-	type dir struct {
-		entries []object.TreeEntry
-		subdirs map[string]*dir
-	}
-	newDir := func() *dir { return &dir{subdirs: map[string]*dir{}} }
 	root := newDir()
 	for _, p := range files.Paths() {
 		data, _ := files.Get(p)
@@ -271,31 +289,13 @@ func (w *writer) buildTree(files Files, keep map[string]object.TreeEntry) (plumb
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("%s: %w", p, err)
 		}
-		d := root
-		segs := strings.Split(p, "/")
-		for _, s := range segs[:len(segs)-1] {
-			sd, ok := d.subdirs[s]
-			if !ok {
-				sd = newDir()
-				d.subdirs[s] = sd
-			}
-			d = sd
-		}
-		d.entries = append(d.entries, object.TreeEntry{Name: segs[len(segs)-1], Mode: filemode.Regular, Hash: h})
+		d, name := root.parentOf(p)
+		d.entries = append(d.entries, object.TreeEntry{Name: name, Mode: filemode.Regular, Hash: h})
 	}
 	for _, p := range slices.Sorted(maps.Keys(keep)) {
-		d := root
-		segs := strings.Split(p, "/")
-		for _, s := range segs[:len(segs)-1] {
-			sd, ok := d.subdirs[s]
-			if !ok {
-				sd = newDir()
-				d.subdirs[s] = sd
-			}
-			d = sd
-		}
+		d, name := root.parentOf(p)
 		e := keep[p]
-		e.Name = segs[len(segs)-1]
+		e.Name = name
 		d.entries = append(d.entries, e)
 	}
 	var write func(d *dir) (plumbing.Hash, error)
