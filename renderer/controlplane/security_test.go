@@ -112,6 +112,10 @@ var flagTable = map[string][]flagCase{
 		{flag: "oidc-client-id", want: is("kubermatic"), when: func(v variant) bool { return v.oidc }},
 		{flag: "oidc-username-claim", want: is("email"), when: func(v variant) bool { return v.oidc }},
 		{flag: "oidc-groups-claim", want: is("groups"), when: func(v variant) bool { return v.oidc }},
+		// No prefix on e-mails (members are bound by them); every IdP group
+		// prefixed, so none can be named system:masters.
+		{flag: "oidc-username-prefix", want: is("-"), when: func(v variant) bool { return v.oidc }},
+		{flag: "oidc-groups-prefix", want: is("oidc:"), when: func(v variant) bool { return v.oidc }},
 		{flag: "egress-selector-config-file", want: is("/etc/kubernetes/konnectivity/egress-selector-configuration.yaml"), when: konnectivity},
 		{flag: "token-auth-file", when: func(variant) bool { return false }},
 		{flag: "anonymous-auth", when: func(variant) bool { return false }},
