@@ -27,7 +27,7 @@ func TestCacheIsPerBinary(t *testing.T) {
 	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go command")
+		t.Fatal("no go command")
 	}
 	root, err := filepath.Abs("../..")
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 func runGit(t *testing.T, dir string, args ...string) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
+		t.Fatal("git not installed (hack/e2e-deps.sh installs it)")
 	}
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir

@@ -45,7 +45,7 @@ func repo(t *testing.T, files map[string]string, commit bool) string {
 func runGit(t *testing.T, dir string, args ...string) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
+		t.Fatal("git not installed (hack/e2e-deps.sh installs it)")
 	}
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
@@ -147,7 +147,7 @@ func TestSpecialFilesRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := repo(t, map[string]string{"fleet.cue": "package fleet"}, false)
 			if err := syscall.Mkfifo(filepath.Join(dir, "x.cue"), 0o644); err != nil {
-				t.Skip(err)
+				t.Fatal(err)
 			}
 			if tc.link != "x.cue" {
 				if err := os.Symlink("x.cue", filepath.Join(dir, tc.link)); err != nil {

@@ -15,7 +15,7 @@
 //   - the node-bootstrap RBAC (bootstrap.go).
 //
 // The system add-ons reach the apiserver at its external address (the
-// KUBERNETES_SERVICE_HOST/PORT of their pods), as Kubermatic's do, so
+// KUBERNETES_SERVICE_HOST and _PORT of their pods), as Kubermatic's do, so
 // that they do not depend on the `kubernetes` Service they help to serve.
 //
 // The objects go to seeds/<seed>/usercluster/<cluster>/. The cluster's
