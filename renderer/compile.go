@@ -236,6 +236,12 @@ var crdFiles = sync.OnceValues(func() ([]crdFile, error) {
 	return out, nil
 })
 
+// Warm computes the data every compile needs that depend on the binary
+// alone (Kubermatic's CRDs in fleetc's encoding), so that a caller can
+// have it done on an idle core while the config loads (CUE evaluation is
+// single-threaded). Compile works the same without it.
+func Warm() { _, _ = crdFiles() }
+
 type crdFile struct {
 	name string
 	data []byte

@@ -27,7 +27,14 @@ type Rule func(cfg *model.Config) error
 
 // LoadChecked is Load with more rules, run once the config validates.
 func LoadChecked(files []source.File, cat *catalog.Catalog, rules ...Rule) (*model.Config, error) {
-	cfg, err := config.Load(files)
+	return LoadMemo(files, cat, nil, rules...)
+}
+
+// LoadMemo is LoadChecked with a memo of decoded entities (see
+// config.LoadMemo): only the files the memo has not seen are evaluated.
+// The result is LoadChecked's.
+func LoadMemo(files []source.File, cat *catalog.Catalog, memo config.Memo, rules ...Rule) (*model.Config, error) {
+	cfg, err := config.LoadMemo(files, memo)
 	if cfg == nil {
 		return nil, err
 	}

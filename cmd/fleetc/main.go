@@ -3,8 +3,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/fleetc/fleetc/internal/cli"
 )
@@ -24,5 +26,24 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" { // empty means unset, as for the runtime
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run())
+}
+
+// run is cli.Main, with a CPU profile written to $FLEETC_CPUPROFILE when
+// it is set (docs/benchmarks.md: where the time goes).
+func run() int {
+	if p := os.Getenv("FLEETC_CPUPROFILE"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fleetc: FLEETC_CPUPROFILE:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "fleetc: FLEETC_CPUPROFILE:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return cli.Main(os.Args[1:], os.Stdout, os.Stderr)
 }

@@ -37,7 +37,9 @@ func newCheckCmd() *cobra.Command {
 		Short: "Check that a rendered tree is exactly what the config renders to",
 		Long: `check renders the config in memory and compares it, file by file, with the
 rendered tree in --out (or, with --branch, with the folder a 'fleetc publish'
-wrote on that branch). It writes nothing.
+wrote on that branch). It writes nothing there; its caches (--cache-dir)
+remember what it verified, so that the next check reads only what changed
+since (a file edited by hand always changes its change time, and is read).
 
 Exit status 0: the tree is up to date. Exit status 1: every file that differs
 is listed, grouped by master, seed and cluster, with the command that fixes it:
@@ -113,6 +115,7 @@ func (o *checkOptions) run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	o.source.eval.memo = o.compile.openMemo()
 	cfg, snap, err := o.source.load(rules(rule)...)
 	if err != nil {
 		return err
@@ -142,7 +145,7 @@ func (o *checkOptions) run(w io.Writer) error {
 			return &exitError{code: ExitDifferences, msg: fmt.Sprintf("%s does not exist; run: %s", o.out,
 				shellJoin(append(appendSourceFlags([]string{"fleetc", "render"}, o.source), "--out", o.out)))}
 		}
-		if st, err = readFolder(t, o.out); err != nil {
+		if st, err = readFolder(t, o.out, o.compile.openSeen(o.out)); err != nil {
 			return err
 		}
 		fix = []string{"fleetc", "render"}
@@ -174,12 +177,16 @@ func appendSourceFlags(args []string, s sourceOptions) []string {
 	return args
 }
 
-func readFolder(t *tree.Tree, out string) (*stored, error) {
-	d, err := disk.Compare(out, t)
+func readFolder(t *tree.Tree, out string, seen *disk.Seen) (*stored, error) {
+	d, err := disk.Compare(out, t, seen)
 	if err != nil {
 		return nil, err
 	}
-	idx, _ := disk.ReadIndex(out) // an invalid index: every difference counts as edited
+	_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
+	var idx *tree.Index
+	if !d.Empty() {
+		idx, _ = disk.ReadIndex(out) // an invalid index: every difference counts as edited
+	}
 	return &stored{
 		diff: drift.Paths{Changed: d.Stale, Missing: d.Missing, Extra: d.Extra},
 		Stored: drift.Stored{

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/internal/rendercache"
 	"github.com/fleetc/fleetc/renderer"
+	"github.com/fleetc/fleetc/renderer/disk"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/tree"
 )
@@ -31,6 +35,10 @@ type compileOptions struct {
 	// shared, when set (shareCache), is the cache every compile of this
 	// command uses, with entries shared in memory between them.
 	shared *rendercache.Dir
+	// root and build, once resolved, are cacheRoot's answer (the build's
+	// digest reads the whole executable: once per command).
+	root, build string
+	resolved    bool
 }
 
 // shareCache makes the compiles of this command share one cache, and the
@@ -54,11 +62,41 @@ func (o *compileOptions) openCache() *rendercache.Dir {
 	return nil
 }
 
+// openMemo is the loader's memo in the cache folder (nil with
+// --no-cache).
+func (o *compileOptions) openMemo() *rendercache.Memo {
+	if root, build := o.cacheRoot(); root != "" {
+		return rendercache.OpenMemo(root, build)
+	}
+	return nil
+}
+
+// openSeen is the memo of what was verified of the output folder out
+// (disk.Seen), in the cache folder, by out's absolute path (nil with
+// --no-cache).
+func (o *compileOptions) openSeen(out string) *disk.Seen {
+	root, _ := o.cacheRoot()
+	abs, err := filepath.Abs(out)
+	if root == "" || err != nil {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return disk.OpenSeen(filepath.Join(root, "seen", hex.EncodeToString(sum[:])), out)
+}
+
 // cacheRoot is the cache folder and the identity of this fleetc build
 // (rendercache.Executable), or "" with --no-cache, with no home, or when
 // the executable cannot be read: without knowing which build wrote an
 // entry, no entry can be trusted.
 func (o *compileOptions) cacheRoot() (root, build string) {
+	if !o.resolved {
+		o.root, o.build = o.findRoot()
+		o.resolved = true
+	}
+	return o.root, o.build
+}
+
+func (o *compileOptions) findRoot() (root, build string) {
 	if o.noCache {
 		return "", ""
 	}

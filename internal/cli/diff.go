@@ -149,6 +149,7 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 	// Before the head's compile starts reading the options: the two trees
 	// share the clusters they have in common.
 	o.compile.shareCache()
+	o.eval.memo = o.compile.openMemo()
 	headOpts := o.compile
 	wg.Go(func() {
 		head, headLabel, headErr = renderRevision(&headOpts, &o.eval, o.repo, headRev, o.seeds, rule, func(c *model.Config) { headCfg = c })

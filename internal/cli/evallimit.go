@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/internal/rendercache"
 	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/diag"
 	"github.com/fleetc/fleetc/renderer/model"
@@ -35,6 +36,9 @@ const (
 type evalOptions struct {
 	timeout time.Duration
 	memory  string
+	// memo, when set (compileOptions.openMemo), keeps decoded entities
+	// between runs: only the files it has not seen are evaluated.
+	memo *rendercache.Memo
 }
 
 func (o *evalOptions) bindFlags(fs *pflag.FlagSet) {
@@ -60,8 +64,15 @@ func (o *evalOptions) load(files []source.File, rules ...renderer.Rule) (*model.
 		err error
 	}
 	done := make(chan result, 1)
+	go renderer.Warm() // on the core the single-threaded evaluation leaves idle
 	go func() {
-		cfg, err := renderer.LoadChecked(files, catalog.Default(), rules...)
+		if o.memo == nil {
+			cfg, err := renderer.LoadChecked(files, catalog.Default(), rules...)
+			done <- result{cfg, err}
+			return
+		}
+		cfg, err := renderer.LoadMemo(files, catalog.Default(), o.memo, rules...)
+		_ = o.memo.Save() // an optimisation: a failure costs the next run time, nothing else
 		done <- result{cfg, err}
 	}()
 	timer := time.NewTimer(o.timeout)

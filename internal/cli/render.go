@@ -49,6 +49,7 @@ func newRenderCmd() *cobra.Command {
 }
 
 func (o *renderOptions) run(out io.Writer) error {
+	o.source.eval.memo = o.compile.openMemo()
 	cfg, _, err := o.source.load()
 	if err != nil {
 		return err
@@ -63,10 +64,12 @@ func (o *renderOptions) run(out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		st, err := disk.Write(o.out, whole)
+		seen := o.compile.openSeen(o.out)
+		st, err := disk.WriteSeen(o.out, whole, seen)
 		if err != nil {
 			return err
 		}
+		_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
 		n := 0
 		for _, c := range cfg.Clusters {
 			if slices.Contains(o.seeds, c.Resolved.Seed) {
@@ -77,10 +80,12 @@ func (o *renderOptions) run(out io.Writer) error {
 			n, strings.Join(o.seeds, ", "), o.out, st.Written, st.Unchanged, st.Removed, kept)
 		return nil
 	}
-	st, err := disk.Write(o.out, t)
+	seen := o.compile.openSeen(o.out)
+	st, err := disk.WriteSeen(o.out, t, seen)
 	if err != nil {
 		return err
 	}
+	_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
 	fmt.Fprintf(out, "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed\n",
 		len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed)
 	return nil

@@ -45,7 +45,12 @@ const Package = "fleet"
 // partial configuration together with an error: entities that failed the
 // schema are left out and named in Config.Broken, so that the cross-entity
 // rules can still check the rest and every problem is reported in one run.
-func Load(files []source.File) (*model.Config, error) {
+func Load(files []source.File) (*model.Config, error) { return load(files, nil) }
+
+// recorder is told the JSON of each entity that decodes (nil: nobody).
+type recorder func(path model.Path, data []byte)
+
+func load(files []source.File, rec recorder) (*model.Config, error) {
 	files = slices.Clone(files)
 	slices.SortFunc(files, func(a, b source.File) int { return strings.Compare(a.Path, b.Path) })
 	var diags diag.List
@@ -87,7 +92,7 @@ func Load(files []source.File) (*model.Config, error) {
 	// fail are left out of the model and marked broken, and the
 	// cross-entity rules still run over the rest.
 	cfg := &model.Config{Positions: positions, Broken: map[string]bool{}}
-	decodeAll(fleet, cfg, &diags)
+	decodeAll(fleet, cfg, &diags, rec)
 	cfg.Files = make([]model.File, len(files))
 	for i, f := range files {
 		cfg.Files[i] = model.File{Path: f.Path, SHA256: sha256Hex(f.Data)}
@@ -432,7 +437,7 @@ const (
 // decodeAll validates and decodes every entity of the unified value fleet
 // into cfg. Entities with problems are reported, recorded in cfg.Broken and
 // left out.
-func decodeAll(fleet cue.Value, cfg *model.Config, diags *diag.List) {
+func decodeAll(fleet cue.Value, cfg *model.Config, diags *diag.List, rec recorder) {
 	if !cfg.Positions.Has(fMaster) {
 		diags.Addf(model.Pos{}, "master: missing; every config needs master: {domain: ..., gitops: url: ...}")
 		cfg.Broken[fMaster] = true
@@ -446,29 +451,22 @@ func decodeAll(fleet cue.Value, cfg *model.Config, diags *diag.List) {
 		name, v := it.Selector().Unquoted(), it.Value()
 		switch name {
 		case fMaster:
-			if !cfg.Broken[fMaster] && decodeOne(v, []string{name}, &cfg.Master, cfg, diags) {
+			if !cfg.Broken[fMaster] && decodeOne(v, []string{name}, &cfg.Master, cfg, diags, rec) {
 				break
 			}
 			cfg.Broken[fMaster] = true
 		case fPatches:
-			decodeOne(v, []string{name}, &cfg.Patches, cfg, diags)
+			decodeOne(v, []string{name}, &cfg.Patches, cfg, diags, rec)
 		case fUsers:
-			cfg.Users = decodeEach(v, name, cfg, diags, func(u *model.User, key string) { u.Email = key })
+			cfg.Users = decodeEach(v, name, cfg, diags, rec, nameUser)
 		case fProjects:
-			cfg.Projects = decodeEach(v, name, cfg, diags, func(p *model.Project, key string) { p.Name = key })
+			cfg.Projects = decodeEach(v, name, cfg, diags, rec, nameProject)
 		case fSSHKeys:
-			cfg.SSHKeys = decodeEach(v, name, cfg, diags, func(k *model.SSHKey, key string) { k.Name = key })
+			cfg.SSHKeys = decodeEach(v, name, cfg, diags, rec, nameSSHKey)
 		case fSeeds:
-			cfg.Seeds = decodeEach(v, name, cfg, diags, func(s *model.Seed, key string) {
-				s.Name = key
-				for _, dk := range model.SortedKeys(s.DCMap) {
-					d := s.DCMap[dk]
-					d.Name, d.Seed = dk, key
-					s.Datacenters = append(s.Datacenters, d)
-				}
-			})
+			cfg.Seeds = decodeEach(v, name, cfg, diags, rec, nameSeed)
 		case fClusters:
-			cfg.Clusters = decodeEach(v, name, cfg, diags, func(c *model.Cluster, key string) { c.Name = key })
+			cfg.Clusters = decodeEach(v, name, cfg, diags, rec, nameCluster)
 		default:
 			diags.Addf(cfg.Positions.Of(name), "%s: field not allowed (the top-level fields are master, users, projects, sshKeys, seeds, clusters and patches)", name)
 		}
@@ -479,7 +477,7 @@ func decodeAll(fleet cue.Value, cfg *model.Config, diags *diag.List) {
 
 // decodeEach decodes every member of a collection such as clusters into a
 // T, names it with setKey, and returns those that decoded.
-func decodeEach[T any](v cue.Value, collection string, cfg *model.Config, diags *diag.List, setKey func(t *T, key string)) []T {
+func decodeEach[T any](v cue.Value, collection string, cfg *model.Config, diags *diag.List, rec recorder, setKey func(t *T, key string)) []T {
 	it, err := v.Fields(cue.Optional(true))
 	if err != nil {
 		addCUEErrors(diags, err, cfg.Positions)
@@ -489,7 +487,7 @@ func decodeEach[T any](v cue.Value, collection string, cfg *model.Config, diags 
 	for it.Next() {
 		key := it.Selector().Unquoted()
 		var t T
-		if decodeOne(it.Value(), []string{collection, key}, &t, cfg, diags) {
+		if decodeOne(it.Value(), []string{collection, key}, &t, cfg, diags, rec) {
 			setKey(&t, key)
 			out = append(out, t)
 		}
@@ -499,7 +497,7 @@ func decodeEach[T any](v cue.Value, collection string, cfg *model.Config, diags 
 
 // decodeOne validates v and decodes it strictly into dst. On failure it
 // reports the problems, marks the entity broken and returns false.
-func decodeOne(v cue.Value, path model.Path, dst any, cfg *model.Config, diags *diag.List) bool {
+func decodeOne(v cue.Value, path model.Path, dst any, cfg *model.Config, diags *diag.List, rec recorder) bool {
 	if err := v.Validate(cue.Concrete(true)); err != nil {
 		addCUEErrors(diags, err, cfg.Positions)
 		cfg.Broken[path.String()] = true
@@ -511,16 +509,38 @@ func decodeOne(v cue.Value, path model.Path, dst any, cfg *model.Config, diags *
 		cfg.Broken[path.String()] = true
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if err := decodeStrict(data, dst); err != nil {
 		// The schema is closed, so this means the Go model and the CUE
 		// schema disagree: a fleetc bug, reported as such.
 		diags.Addf(cfg.Positions.Of(path...), "%s: internal error: the evaluated value does not fit fleetc's model: %v", path, err)
 		cfg.Broken[path.String()] = true
 		return false
 	}
+	if rec != nil {
+		rec(path, data)
+	}
 	return true
+}
+
+// decodeStrict decodes JSON into dst, refusing fields dst does not have.
+func decodeStrict(data []byte, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(dst)
+}
+
+// An entity's name is its key in its collection.
+func nameUser(u *model.User, key string)       { u.Email = key }
+func nameProject(p *model.Project, key string) { p.Name = key }
+func nameSSHKey(k *model.SSHKey, key string)   { k.Name = key }
+func nameCluster(c *model.Cluster, key string) { c.Name = key }
+func nameSeed(s *model.Seed, key string) {
+	s.Name = key
+	for _, dk := range model.SortedKeys(s.DCMap) {
+		d := s.DCMap[dk]
+		d.Name, d.Seed = dk, key
+		s.Datacenters = append(s.Datacenters, d)
+	}
 }
 
 func sortByName(cfg *model.Config) {

@@ -27,8 +27,9 @@ func (d Drift) Empty() bool {
 }
 
 // Compare compares t with dir, for `fleetc check`. A missing dir is not an
-// error: every file is then Missing. It writes nothing.
-func Compare(dir string, t *Tree) (Drift, error) {
+// error: every file is then Missing. It writes nothing in dir; seen (may
+// be nil) spares reading the files it vouches for, and learns the others.
+func Compare(dir string, t *Tree, seen *Seen) (Drift, error) {
 	var d Drift
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return d, fmt.Errorf("tree: %s is not a directory", dir)
@@ -49,7 +50,7 @@ func Compare(dir string, t *Tree) (Drift, error) {
 			d.Stale = append(d.Stale, p)
 		}
 	}
-	stale, err := differing(dir, t, check)
+	stale, err := differing(dir, t, check, seen)
 	if err != nil {
 		return Drift{}, err
 	}
@@ -67,23 +68,46 @@ func Compare(dir string, t *Tree) (Drift, error) {
 	return d, nil
 }
 
-// differing returns, in the order of ps, the paths whose file under dir
-// does not hold t's bytes. The reads run in parallel, one reusable buffer
-// per worker.
-func differing(dir string, t *Tree, ps []string) ([]string, error) {
+// differing returns, in the order of ps (sorted), the paths whose file
+// under dir does not hold t's bytes. A file that seen vouches for is not
+// read; every file found to hold t's bytes is recorded in seen. The reads
+// run in parallel, one reusable buffer per worker.
+func differing(dir string, t *Tree, ps []string, seen *Seen) ([]string, error) {
 	diff := make([]bool, len(ps))
+	known := seen.lookup(ps)
+	sums := make([][32]byte, 0)
+	if seen != nil {
+		sums = make([][32]byte, len(ps))
+		for i, p := range ps {
+			sums[i], _ = t.Sum(p) // before the workers: Sum may fill t's map
+		}
+	}
+	var verified []seenEntry // by i; path "" where nothing was verified
+	if seen != nil {
+		verified = make([]seenEntry, len(ps))
+	}
 	bufs := make([][]byte, workers(len(ps)))
 	err := parallel(len(ps), func(w, i int) error {
-		same, err := sameContent(osPath(dir, ps[i]), content(t, ps[i]), &bufs[w])
+		name := osPath(dir, ps[i])
+		if known != nil && known[i].unchanged(name, sums[i]) {
+			verified[i] = *known[i]
+			seen.trusted.Add(1)
+			return nil
+		}
+		same, st, err := sameContent(name, content(t, ps[i]), &bufs[w])
 		if err != nil {
 			return fmt.Errorf("tree: compare %s: %w", ps[i], err)
 		}
 		diff[i] = !same
+		if same && seen != nil {
+			verified[i] = seen.entry(ps[i], st, sums[i])
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	seen.add(verified)
 	var out []string
 	for i, p := range ps {
 		if diff[i] {

@@ -92,7 +92,7 @@ func TestCompare(t *testing.T) {
 			_, err := Write(dir, tr)
 			must(t, err)
 			tc.mutate(t, dir)
-			got, err := Compare(dir, tr)
+			got, err := Compare(dir, tr, nil)
 			must(t, err)
 			if !slices.Equal(got.Missing, tc.want.Missing) || !slices.Equal(got.Stale, tc.want.Stale) || !slices.Equal(got.Extra, tc.want.Extra) {
 				t.Fatalf("Compare = %+v\nwant      %+v", got, tc.want)
@@ -104,7 +104,7 @@ func TestCompare(t *testing.T) {
 	}
 	t.Run("missing dir", func(t *testing.T) {
 		tr := mkTree(t, files)
-		got, err := Compare(filepath.Join(t.TempDir(), "nope"), tr)
+		got, err := Compare(filepath.Join(t.TempDir(), "nope"), tr, nil)
 		must(t, err)
 		if !slices.Equal(got.Missing, tr.Paths()) || len(got.Stale)+len(got.Extra) != 0 || got.Empty() {
 			t.Fatalf("Compare = %+v", got)
@@ -113,7 +113,7 @@ func TestCompare(t *testing.T) {
 	t.Run("dir is a file", func(t *testing.T) {
 		f := filepath.Join(t.TempDir(), "f")
 		must(t, os.WriteFile(f, nil, 0o644))
-		if _, err := Compare(f, mkTree(t, files)); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		if _, err := Compare(f, mkTree(t, files), nil); err == nil || !strings.Contains(err.Error(), "not a directory") {
 			t.Fatalf("Compare = %v", err)
 		}
 	})

@@ -121,19 +121,21 @@ func scan(root string, skip func(name string) bool) (map[string]entryKind, error
 
 // sameContent reports whether the file name holds exactly want. buf is a
 // per-goroutine scratch buffer, grown as needed and reused across calls.
-func sameContent(name string, want []byte, buf *[]byte) (bool, error) {
+// st is the file's stat data, taken before reading (for Seen).
+func sameContent(name string, want []byte, buf *[]byte) (same bool, st fileStat, err error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return false, err
+		return false, st, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return false, err
+		return false, st, err
 	}
 	if !fi.Mode().IsRegular() || fi.Size() != int64(len(want)) {
-		return false, nil
+		return false, st, nil
 	}
+	st, _ = infoStat(fi)
 	// Read one byte more than expected to notice a file that grew.
 	n := len(want) + 1
 	if cap(*buf) < n {
@@ -142,9 +144,9 @@ func sameContent(name string, want []byte, buf *[]byte) (bool, error) {
 	b := (*buf)[:n]
 	got, err := io.ReadFull(f, b)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return false, err
+		return false, st, err
 	}
-	return got == len(want) && bytes.Equal(b[:got], want), nil
+	return got == len(want) && bytes.Equal(b[:got], want), st, nil
 }
 
 // osPath joins the slash-separated relative path p to dir.

@@ -58,6 +58,12 @@ func Write(dir string, t *Tree) (WriteStats, error) {
 	return (&writer{}).write(dir, t)
 }
 
+// WriteSeen is Write that reads only the files seen does not vouch for,
+// and teaches seen the files it found unchanged (see Seen).
+func WriteSeen(dir string, t *Tree, seen *Seen) (WriteStats, error) {
+	return (&writer{seen: seen}).write(dir, t)
+}
+
 // writer carries test-only fault injection; Write uses the zero value.
 type writer struct {
 	// hook, when set, is called before every step that changes the
@@ -65,6 +71,8 @@ type writer struct {
 	// "remove", "write" and finally "index" with the path concerned. An
 	// error from it is treated like a failure of that step.
 	hook func(step, path string) error
+	// seen, when set, spares reading files it vouches for.
+	seen *Seen
 }
 
 func (w *writer) step(step, p string) error {
@@ -180,7 +188,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 			inWay = append(inWay, p)
 		}
 	}
-	changed, err := differing(dir, t, check)
+	changed, err := differing(dir, t, check, w.seen)
 	if err != nil {
 		return st, err
 	}

@@ -99,7 +99,7 @@ func putFiles(t testing.TB, dir string, files map[string]string) {
 // aside), and no staging area left.
 func checkDisk(t testing.TB, dir string, tr *Tree, extra ...string) {
 	t.Helper()
-	d, err := Compare(dir, tr)
+	d, err := Compare(dir, tr, nil)
 	must(t, err)
 	slices.Sort(extra)
 	if len(d.Missing) != 0 || len(d.Stale) != 0 || !slices.Equal(d.Extra, extra) {
@@ -671,7 +671,7 @@ func BenchmarkCompare(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		d, err := Compare(dir, tr)
+		d, err := Compare(dir, tr, nil)
 		if err != nil || !d.Empty() {
 			b.Fatal(d, err)
 		}
