@@ -83,6 +83,9 @@ cell() {
 stages=()
 whole=()
 incremental=()
+targets=()
+# verdict FIGURE LIMIT: met when FIGURE <= LIMIT.
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { if (v <= t) print "met"; else print "**not met**" }'; }
 for n in $SIZES; do
 	repo=$WORK/fleet-$n
 	if [[ ! -d $repo/.git ]]; then
@@ -113,25 +116,41 @@ for n in $SIZES; do
 	sync
 	read -r ps pk < <(measure cp -r "$OUT/render-$n" "$OUT/copy-$n")
 	rm -rf "$OUT/render-$n" "$OUT/copy-$n"
-	# One cluster changed in the working tree, with a warm render cache
-	# and an output folder rendered before the change: what a pull
-	# request's check, and the render after it, cost.
+	# The pull request's path (issue 17), from git revisions, with a warm
+	# render cache and an output folder rendered before: render again and
+	# check with nothing changed; then one cluster's label changed and
+	# committed: check, diff BASE HEAD and render of that commit.
 	cache=$WORK/cache-$n
 	rm -rf "$cache" "$OUT/inc-$n"
 	"$WORK/fleetc" render --quiet --cache-dir "$cache" --repo "$repo" --rev HEAD --out "$OUT/inc-$n" >/dev/null
 	read -r ws wk < <(measure_any "$WORK/fleetc" render --quiet --cache-dir "$cache" --repo "$repo" --rev HEAD --out "$OUT/inc-$n")
+	read -r us uk < <(measure_any "$WORK/fleetc" check --quiet --cache-dir "$cache" --repo "$repo" --rev HEAD --out "$OUT/inc-$n")
 	changed=$(git -C "$repo" ls-files 'clusters/*.cue' | sed -n 1p) # sed reads it all: no SIGPIPE under pipefail
 	decl=$(grep -o -m 1 '^clusters: "[^"]*"' "$repo/$changed")
 	printf '\n%s: labels: "bench-change": "1"\n' "$decl" >>"$repo/$changed"
-	read -r ks kk < <(measure_any "$WORK/fleetc" check --quiet --cache-dir "$cache" --repo "$repo" --out "$OUT/inc-$n")
-	read -r ds dk < <(measure_any "$WORK/fleetc" diff --quiet --cache-dir "$cache" --repo "$repo" HEAD)
-	read -r is ik < <(measure_any "$WORK/fleetc" render --quiet --cache-dir "$cache" --repo "$repo" --out "$OUT/inc-$n")
-	git -C "$repo" checkout -q -- "$changed"
+	git -C "$repo" -c user.name=bench -c user.email=bench@example.invalid commit -q -am "bench: one cluster changed"
+	read -r ks kk < <(measure_any "$WORK/fleetc" check --quiet --cache-dir "$cache" --repo "$repo" --rev HEAD --out "$OUT/inc-$n")
+	read -r ds dk < <(measure_any "$WORK/fleetc" diff --quiet --cache-dir "$cache" --repo "$repo" HEAD~1 HEAD)
+	read -r is ik < <(measure_any "$WORK/fleetc" render --quiet --cache-dir "$cache" --repo "$repo" --rev HEAD --out "$OUT/inc-$n")
+	git -C "$repo" reset -q --hard HEAD~1
 	rm -rf "$cache" "$OUT/inc-$n"
-	incremental+=("| $n | $ws s · $(kib2mib "$wk") MiB | $ks s · $(kib2mib "$kk") MiB | $ds s · $(kib2mib "$dk") MiB | $is s · $(kib2mib "$ik") MiB |")
+	incremental+=("| $n | $ws s · $(kib2mib "$wk") MiB | $us s · $(kib2mib "$uk") MiB | $ks s · $(kib2mib "$kk") MiB | $ds s · $(kib2mib "$dk") MiB | $is s · $(kib2mib "$ik") MiB |")
+	half=$(awk -v r="$rs" 'BEGIN { printf "%.2f", r / 2 }')
+	targets+=("| $n | render, nothing changed: at most half the cold render ($half s) | $ws s · $(kib2mib "$wk") MiB | $(verdict "$ws" "$half") |")
+	targets+=("| $n | check, nothing changed: at most half the cold render ($half s) | $us s · $(kib2mib "$uk") MiB | $(verdict "$us" "$half") |")
+	if [[ $n == 10000 ]]; then
+		targets+=("| $n | check, one cluster changed: under 3 s | $ks s · $(kib2mib "$kk") MiB | $(verdict "$ks" 3) |")
+		targets+=("| $n | diff BASE HEAD, one cluster changed: under 3 s | $ds s · $(kib2mib "$dk") MiB | $(verdict "$ds" 3) |")
+		targets+=("| $n | render, one cluster changed: under 5 s | $is s · $(kib2mib "$ik") MiB | $(verdict "$is" 5) |")
+		targets+=("| $n | cold render (--no-cache): under 20 s | $rs s · $(kib2mib "$rk") MiB | $(verdict "$rs" 20) |")
+		targets+=("| $n | cold render: under 2 GiB | $(kib2mib "$rk") MiB | $(verdict "$rk" 2097152) |")
+	fi
 
 	floors=$(awk -v a="$cs" -v b="$ps" 'BEGIN { printf "%.2f", a + b }')
 	ratio=$(awk -v r="$rs" -v f="$floors" 'BEGIN { printf "%.2f", r / f }')
+	if [[ $n == 1000 ]]; then
+		targets+=("| $n | cold render (--no-cache): at most 2 × (cue export + cp -r) | $rs s against $floors s: $ratio × | $(verdict "$ratio" 2) |")
+	fi
 	whole+=("| $n | $files | $rs s · $(kib2mib "$rk") MiB | $cs s · $(kib2mib "$ck") MiB | $ps s | $floors s | **$ratio** | $vs s · $(kib2mib "$vk") MiB |")
 done
 
@@ -158,11 +177,20 @@ EOF
 printf '%s\n' "${whole[@]}"
 cat <<EOF
 
-One cluster changed, warm render cache, output folder rendered before the
-change (wall time, peak RSS): render again with nothing changed, check the
-changed working tree against the folder, diff it against HEAD, render it.
+The pull request's path, from git revisions, warm render cache, output
+folder rendered before (wall time, peak RSS): render and check with nothing
+changed; then one cluster's label changed and committed: check --rev HEAD,
+diff HEAD~1 HEAD, render --rev HEAD.
 
-| clusters | fleetc render, nothing changed | fleetc check, one cluster changed | fleetc diff HEAD, one cluster changed | fleetc render, one cluster changed |
-|---:|---|---|---|---|
+| clusters | render, nothing changed | check, nothing changed | check, one cluster changed | diff BASE HEAD, one cluster changed | render, one cluster changed |
+|---:|---|---|---|---|---|
 EOF
 printf '%s\n' "${incremental[@]}"
+cat <<EOF
+
+Targets (issues 13 and 17), each figure beside its target:
+
+| clusters | target | figure | |
+|---:|---|---|---|
+EOF
+printf '%s\n' "${targets[@]}"

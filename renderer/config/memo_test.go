@@ -1,7 +1,9 @@
 package config_test
 
 import (
+	"encoding/json"
 	"maps"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -63,7 +65,15 @@ func sameConfig(t *testing.T, a, b *model.Config, paths ...model.Path) {
 	ca, cb := *a, *b
 	ca.Positions, cb.Positions = model.Positions{}, model.Positions{}
 	if !reflect.DeepEqual(ca, cb) {
-		t.Fatalf("LoadMemo's model differs from Load's")
+		ja, _ := json.MarshalIndent(ca, "", " ")
+		jb, _ := json.MarshalIndent(cb, "", " ")
+		la, lb := strings.Split(string(ja), "\n"), strings.Split(string(jb), "\n")
+		for i := range min(len(la), len(lb)) {
+			if la[i] != lb[i] {
+				t.Fatalf("LoadMemo's model differs from Load's at line %d of its JSON: %q (Load) vs %q (LoadMemo)", i, la[i], lb[i])
+			}
+		}
+		t.Fatalf("LoadMemo's model differs from Load's (%d vs %d lines of JSON)", len(la), len(lb))
 	}
 }
 
@@ -159,4 +169,47 @@ func TestLoadMemoIgnoresBadEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameConfig(t, want, got)
+}
+
+// Every file of the example fleet, changed alone (a comment added: the
+// file's digest changes, its meaning does not), loads to Load's model
+// through the memo.
+func TestLoadMemoOnTheExample(t *testing.T) {
+	snap, err := source.Read(filepath.Join("..", "..", "fixtures", "example"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range snap.Files {
+		files[f.Path] = f.Data
+	}
+	want, err := config.Load(filesOf(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	memo := &mapMemo{}
+	if _, err := config.LoadMemo(filesOf(files), memo); err != nil {
+		t.Fatal(err)
+	}
+	var paths []model.Path
+	for _, c := range want.Clusters {
+		paths = append(paths, model.Path{"clusters", c.Name}, model.Path{"clusters", c.Name, "version"})
+	}
+	for _, s := range want.Seeds {
+		paths = append(paths, model.Path{"seeds", s.Name, "datacenters"})
+	}
+	for p := range files {
+		changed := maps.Clone(files)
+		changed[p] = append(slices.Clone(files[p]), "\n// touched\n"...)
+		got, err := config.LoadMemo(filesOf(changed), memo)
+		if err != nil {
+			t.Fatalf("%s touched: %v", p, err)
+		}
+		want, err := config.Load(filesOf(changed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("touched %s", p)
+		sameConfig(t, want, got, paths...)
+	}
 }
