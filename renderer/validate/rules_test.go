@@ -99,6 +99,53 @@ func problems(t *testing.T, cfg *model.Config) []string {
 	return out
 }
 
+// atField makes each field's position its path, so that a diagnostic
+// reads "seeds.europe.backups.bucket: ..." and a case can say at which
+// field a problem must be reported. (The loader's file:line:col are tested
+// on fixtures/invalid, in package renderer.)
+func atField(cfg *model.Config) {
+	cfg.Positions = model.NewPositions(func(p model.Path) (model.Pos, bool) { return model.Pos{File: p.String()}, true })
+}
+
+// fieldCase changes the base fleet and lists every problem that Validate
+// must report, in its order, each as "field: text": the field the problem
+// is at, and a text its message contains. No want: the config is valid.
+type fieldCase struct {
+	name   string
+	change func(cfg *model.Config)
+	want   []string
+}
+
+func testFieldCases(t *testing.T, cases []fieldCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := fleet()
+			atField(cfg)
+			tc.change(cfg)
+			var got []string
+			if err := validate.Validate(cfg, catalog.Default()); err != nil {
+				list, ok := err.(diag.List)
+				if !ok {
+					t.Fatalf("Validate returned %T, want diag.List: %v", err, err)
+				}
+				for _, d := range list {
+					got = append(got, d.String())
+				}
+			}
+			match := len(got) == len(tc.want)
+			for i := 0; match && i < len(got); i++ {
+				field, text, _ := strings.Cut(tc.want[i], ": ")
+				msg, at := strings.CutPrefix(got[i], field+": ")
+				match = at && strings.Contains(msg, text)
+			}
+			if !match {
+				t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
 func TestRules(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -370,4 +417,17 @@ func TestOneProblemEach(t *testing.T) {
 			}
 		})
 	}
+}
+
+func etcdStorage(q string) func(*model.Config) {
+	return func(c *model.Config) { cluster(c, "edge").Etcd.Storage = q }
+}
+
+func TestEtcdRules(t *testing.T) {
+	testFieldCases(t, []fieldCase{
+		{"storage 1Mi", etcdStorage("1Mi"), nil},
+		{"storage not a quantity", etcdStorage("5 GB"), []string{`clusters.edge.etcd.storage: cluster "edge": etcd.storage "5 GB" is not a quantity such as 5Gi`}},
+		{"storage 0", etcdStorage("0"), []string{`clusters.edge.etcd.storage: cluster "edge": etcd.storage "0" must be more than zero (e.g. 5Gi)`}},
+		{"storage below 0", etcdStorage("-1Gi"), []string{`clusters.edge.etcd.storage: cluster "edge": etcd.storage "-1Gi" must be more than zero`}},
+	})
 }
