@@ -33,12 +33,13 @@ type variant struct {
 	keys         bool
 	storageClass string
 	noMonitoring bool
+	backups      bool           // the seed backs etcd up (withBackups)
 	provider     model.Provider // AWS when empty
 }
 
 var variants = []variant{
 	{name: "konnectivity-tunneling", expose: model.ExposeTunneling, tunnel: model.TunnelKonnectivity, etcd: 3, apiserver: 2, oidc: true, keys: true},
-	{name: "openvpn-nodeport", expose: model.ExposeNodePort, tunnel: model.TunnelOpenVPN, etcd: 1, apiserver: 1,
+	{name: "openvpn-nodeport", expose: model.ExposeNodePort, tunnel: model.TunnelOpenVPN, etcd: 1, apiserver: 1, backups: true,
 		provider: model.Provider{OpenStack: &model.OpenStack{AuthURL: "https://keystone.example.com:5000/v3", Region: "RegionOne"}}},
 	{name: "konnectivity-loadbalancer", expose: model.ExposeLoadBalancer, tunnel: model.TunnelKonnectivity, etcd: 5, apiserver: 3, oidc: true, storageClass: "fast-ssd",
 		provider: model.Provider{VSphere: &model.VSphere{Endpoint: "https://vcenter.example.com", Datacenter: "dc-1", Cluster: "compute-1"}}},
@@ -106,6 +107,9 @@ func (v variant) input() Input {
 			{Name: "bob-ci", Owner: "bob@example.com", Project: "payments", PublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBOBBOBBOBBOBBOBBOBBOBBOBBOBBOBBOBBOBBOBBOB bob@ci"},
 		}
 		c.SSHKeys = []string{"alice-laptop", "bob-ci"}
+	}
+	if v.backups {
+		in = withBackups(in)
 	}
 	return in
 }

@@ -275,8 +275,8 @@ func TestFlagLists(t *testing.T) {
 			}
 			if v.expose == model.ExposeLoadBalancer {
 				envoy := container(specs["Deployment/nodeport-proxy-envoy"], "nodeport-proxy-envoy")
-				if want := []string{"--config-path", "/etc/envoy/envoy.yaml", "--disable-hot-restart", "--log-level", "info"}; !slices.Equal(envoy.Args, want) {
-					t.Errorf("envoy args %q, want %q", envoy.Args, want)
+				if !slices.Equal(envoy.Args, envoyArgs) {
+					t.Errorf("envoy args %q, want %q", envoy.Args, envoyArgs)
 				}
 			}
 			if konnectivity(v) {
@@ -381,6 +381,9 @@ func TestNetworkPolicyTable(t *testing.T) {
 				want["etcd-ingress"] = append(want["etcd-ingress"], "prometheus → TCP/2378")
 				want["controller-manager-ingress"] = []string{"prometheus → TCP/10257"}
 				want["scheduler-ingress"] = []string{"prometheus → TCP/10259"}
+			}
+			if v.backups {
+				want["etcd-ingress"] = append(want["etcd-ingress"], "etcd-backup → TCP/2379")
 			}
 			if v.expose == model.ExposeLoadBalancer {
 				want["nodeport-proxy-envoy-ingress"] = []string{fmt.Sprintf("* → TCP/%d,TCP/%d", in.Cluster.Resolved.NodePort, in.Cluster.Resolved.TunnelNodePort)}

@@ -1,9 +1,11 @@
 package controlplane
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
@@ -20,6 +22,30 @@ func seedProxyInput(expose string) SeedProxyInput {
 		}
 	}
 	return SeedProxyInput{Seed: seed, Master: &model.Master{Domain: "kkp.example.com"}, Clusters: []*model.Cluster{a, b}, Images: testImages}
+}
+
+// envoyArgs is Envoy's command line, in the seed's proxy and in a
+// cluster's nodeport-proxy: the configuration file, no hot restart (one
+// process per pod), logs at info.
+var envoyArgs = []string{"--config-path", "/etc/envoy/envoy.yaml", "--disable-hot-restart", "--log-level", "info"}
+
+// TestSeedProxyArgs: the seed proxy's Envoy runs with exactly its command
+// line, on every kind of seed that has one.
+func TestSeedProxyArgs(t *testing.T) {
+	for _, expose := range []string{model.ExposeTunneling, model.ExposeNodePort} {
+		objs, err := SeedProxyObjects(seedProxyInput(expose))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := find[*appsv1.Deployment](objs, "Deployment", appSeedProxy)
+		if d == nil {
+			t.Fatalf("%s: no %s Deployment", expose, appSeedProxy)
+		}
+		c := container(d.Spec.Template.Spec, appSeedProxy)
+		if c == nil || !slices.Equal(c.Args, envoyArgs) {
+			t.Errorf("%s: seed proxy container %+v, want args %q", expose, c, envoyArgs)
+		}
+	}
 }
 
 func TestSeedProxyTunneling(t *testing.T) {

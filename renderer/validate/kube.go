@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -126,9 +125,6 @@ func forbidden(r rune) bool {
 // error never echoes a huge value in full.
 func Clip(s string) string {
 	const max = 64
-	if utf8.RuneCountInString(s) <= max {
-		return strconv.Quote(s)
-	}
 	n := 0
 	for i := range s {
 		if n == max {

@@ -99,150 +99,205 @@ func problems(t *testing.T, cfg *model.Config) []string {
 	return out
 }
 
+// atField makes each field's position its path, so that a diagnostic
+// reads "seeds.europe.backups.bucket: ..." and a case can say at which
+// field a problem must be reported. (The loader's file:line:col are tested
+// on fixtures/invalid, in package renderer.)
+func atField(cfg *model.Config) {
+	cfg.Positions = model.NewPositions(func(p model.Path) (model.Pos, bool) { return model.Pos{File: p.String()}, true })
+}
+
+// fieldCase changes the base fleet and lists every problem that Validate
+// must report, in its order, each as "field: text": the field the problem
+// is at, and a text its message contains. No want: the config is valid.
+type fieldCase struct {
+	name   string
+	change func(cfg *model.Config)
+	want   []string
+}
+
+func testFieldCases(t *testing.T, cases []fieldCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := fleet()
+			atField(cfg)
+			tc.change(cfg)
+			var got []string
+			if err := validate.Validate(cfg, catalog.Default()); err != nil {
+				list, ok := err.(diag.List)
+				if !ok {
+					t.Fatalf("Validate returned %T, want diag.List: %v", err, err)
+				}
+				for _, d := range list {
+					got = append(got, d.String())
+				}
+			}
+			match := len(got) == len(tc.want)
+			for i := 0; match && i < len(got); i++ {
+				field, text, _ := strings.Cut(tc.want[i], ": ")
+				msg, at := strings.CutPrefix(got[i], field+": ")
+				match = at && strings.Contains(msg, text)
+			}
+			if !match {
+				t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
 func TestRules(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		change func(cfg *model.Config)
-		want   string // a problem that must be reported; "" for none at all
-	}{
-		{"the base fleet", func(*model.Config) {}, ""},
+	a64, e37 := strings.Repeat("a", 64), strings.Repeat("e", validate.MaxClusterName+1)
+	testFieldCases(t, []fieldCase{
+		{"the base fleet", func(*model.Config) {}, nil},
 
 		// names
-		{"project name not DNS", func(c *model.Config) { c.Projects[0].Name = "Analytics" }, `project name "Analytics" is not a DNS-1123 label`},
-		{"project name of 63", func(c *model.Config) { renameProject(c, "analytics", strings.Repeat("a", 63)) }, ""},
-		{"project name of 64", func(c *model.Config) { renameProject(c, "analytics", strings.Repeat("a", 64)) }, "is 64 characters long; at most 63"},
-		{"SSH key name not DNS", func(c *model.Config) { c.SSHKeys[1].Name = "carol_ops" }, `SSH key name "carol_ops" is not`},
-		{"seed name not DNS", func(c *model.Config) { c.Seeds[0].Name = "-america" }, `seed name "-america" is not`},
-		{"datacenter name not DNS", func(c *model.Config) { c.Seeds[0].Datacenters[0].Name = "aws.us" }, `datacenter name "aws.us" is not`},
-		{"cluster name not DNS", func(c *model.Config) { c.Clusters[0].Name = "edge-" }, `cluster name "edge-" is not`},
-		{"cluster name of 36", func(c *model.Config) { c.Clusters[0].Name = strings.Repeat("e", validate.MaxClusterName) }, ""},
-		{"cluster name of 37", func(c *model.Config) { c.Clusters[0].Name = strings.Repeat("e", validate.MaxClusterName+1) }, "is 37 characters long; at most 36"},
+		{"project name not DNS", func(c *model.Config) { c.Projects[0].Name = "Analytics" }, []string{
+			`projects.Analytics: project name "Analytics" is not a DNS-1123 label`,
+			`sshKeys."carol-ops".project: SSH key "carol-ops": project "analytics" does not exist`,
+		}},
+		{"project name of 63", func(c *model.Config) { renameProject(c, "analytics", strings.Repeat("a", 63)) }, nil},
+		{"project name of 64", func(c *model.Config) { renameProject(c, "analytics", a64) }, []string{`projects.` + a64 + `: project name "` + a64 + `" is 64 characters long; at most 63 are allowed`}},
+		{"SSH key name not DNS", func(c *model.Config) { c.SSHKeys[1].Name = "carol_ops" }, []string{`sshKeys.carol_ops: SSH key name "carol_ops" is not a DNS-1123 label`}},
+		{"seed name not DNS", func(c *model.Config) { c.Seeds[0].Name = "-america" }, []string{`seeds."-america": seed name "-america" is not a DNS-1123 label`}},
+		{"datacenter name not DNS", func(c *model.Config) { c.Seeds[0].Datacenters[0].Name = "aws.us" }, []string{
+			`clusters.edge.datacenter: cluster "edge": datacenter "aws-us" does not exist in any seed`,
+			`seeds.america.datacenters."aws.us": datacenter name "aws.us" is not a DNS-1123 label`,
+		}},
+		{"cluster name not DNS", func(c *model.Config) { c.Clusters[0].Name = "edge-" }, []string{`clusters."edge-": cluster name "edge-" is not a DNS-1123 label`}},
+		{"cluster name of 36", func(c *model.Config) { c.Clusters[0].Name = strings.Repeat("e", validate.MaxClusterName) }, nil},
+		{"cluster name of 37", func(c *model.Config) { c.Clusters[0].Name = e37 }, []string{`clusters.` + e37 + `: cluster name "` + e37 + `" is 37 characters long; at most 36 are allowed`}},
 
 		// users
-		{"e-mail not valid", func(c *model.Config) { c.Users[2].Email = "carol" }, `user "carol": not a valid e-mail address`},
-		{"e-mail upper case", func(c *model.Config) { c.Users[2].Email = "Carol@example.com" }, `must be lower case (write "carol@example.com")`},
+		{"e-mail not valid", func(c *model.Config) { c.Users[2].Email = "carol" }, []string{
+			`projects.analytics.owners[0]: project member "carol@example.com" is not a user`,
+			`sshKeys."carol-ops".owner: SSH key owner "carol@example.com" is not a user`,
+			`users.carol: user "carol": not a valid e-mail address`,
+		}},
+		{"e-mail upper case", func(c *model.Config) { c.Users[2].Email = "Carol@example.com" }, []string{
+			`projects.analytics.owners[0]: project member "carol@example.com" is not a user`,
+			`sshKeys."carol-ops".owner: SSH key owner "carol@example.com" is not a user`,
+			`users."Carol@example.com": user "Carol@example.com": e-mail addresses are keys and must be lower case (write "carol@example.com")`,
+		}},
 
 		// projects
-		{"project without owner", func(c *model.Config) { project(c, "payments").Owners = nil }, `project "payments" has no owner`},
-		{"member not a user", func(c *model.Config) { project(c, "payments").Viewers = []string{"dave@example.com"} }, `project member "dave@example.com" is not a user`},
+		{"project without owner", func(c *model.Config) { project(c, "payments").Owners = nil }, []string{
+			`projects.payments.owners: project "payments" has no owner`,
+			`sshKeys."alice-laptop".owner: SSH key "alice-laptop": owner "alice@example.com" is not a member of project "payments"`,
+		}},
+		{"member not a user", func(c *model.Config) { project(c, "payments").Viewers = []string{"dave@example.com"} }, []string{`projects.payments.viewers[0]: project member "dave@example.com" is not a user`}},
 		{"member that failed the schema", func(c *model.Config) {
 			project(c, "payments").Viewers = []string{"dave@example.com"}
 			c.Broken[model.Path{"users", "dave@example.com"}.String()] = true
-		}, ""},
-		{"duplicate member", func(c *model.Config) { project(c, "payments").Viewers = []string{"bob@example.com"} },
-			`user "bob@example.com" is listed twice in project "payments" (already under editors)`},
-		{"same user in two projects", func(c *model.Config) { project(c, "analytics").Viewers = []string{"bob@example.com"} }, ""},
+		}, nil},
+		{"duplicate member", func(c *model.Config) { project(c, "payments").Viewers = []string{"bob@example.com"} }, []string{`projects.payments.viewers[0]: user "bob@example.com" is listed twice in project "payments" (already under editors)`}},
+		{"same user in two projects", func(c *model.Config) { project(c, "analytics").Viewers = []string{"bob@example.com"} }, nil},
 
 		// seeds
 		{"seed without datacenters", func(c *model.Config) {
 			seed(c, "europe").Datacenters = nil
 			c.Clusters = c.Clusters[:1]
-		}, `seed "europe" has no datacenters`},
-		{"datacenter in two seeds", func(c *model.Config) { seed(c, "europe").Datacenters[0].Name = "aws-us" }, `datacenter "aws-us" is defined by seeds "america" and "europe"`},
-		{"nodePortRange MIN equals MAX", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-30000" }, `nodePortRange "30000-30000" must be MIN-MAX`},
-		{"nodePortRange MIN above MAX", func(c *model.Config) { seed(c, "europe").NodePortRange = "30001-30000" }, `nodePortRange "30001-30000" must be`},
-		{"nodePortRange MIN 0", func(c *model.Config) { seed(c, "europe").NodePortRange = "0-100" }, `nodePortRange "0-100" must be`},
-		{"nodePortRange MAX 65536", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-65536" }, `nodePortRange "30000-65536" must be`},
-		{"nodePortRange widest", func(c *model.Config) { seed(c, "europe").NodePortRange = "1-65535" }, ""},
-		{"nodePortRange of two ports", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-30001" }, ""},
-		{"nodePortRange without dash", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000" }, `nodePortRange "30000" must be`},
-		{"nodePortRange MIN not a number", func(c *model.Config) { seed(c, "europe").NodePortRange = "x-30000" }, `nodePortRange "x-30000" must be`},
-		{"nodePortRange MAX overflowing", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-99999999999999999999" }, `must be MIN-MAX`},
-		{"nodePortRange MIN overflowing", func(c *model.Config) { seed(c, "europe").NodePortRange = "99999999999999999999-30000" }, `must be MIN-MAX`},
-		{"nodePortRange MAX not a number", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-x" }, `nodePortRange "30000-x" must be`},
+		}, []string{`seeds.europe: seed "europe" has no datacenters`}},
+		{"datacenter in two seeds", func(c *model.Config) { seed(c, "europe").Datacenters[0].Name = "aws-us" }, []string{
+			`clusters."payments-prod".datacenter: cluster "payments-prod": datacenter "aws-eu" does not exist in any seed`,
+			`seeds.america.datacenters."aws-us": datacenter "aws-us" is defined by seeds "america" and "europe"; datacenter names must be unique across seeds`,
+			`seeds.europe.datacenters."aws-us": datacenter "aws-us" is defined by seeds "america" and "europe"; datacenter names must be unique across seeds`,
+		}},
+		{"nodePortRange MIN equals MAX", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-30000" }, []string{`seeds.europe.nodePortRange: nodePortRange "30000-30000" must be MIN-MAX with 1 <= MIN < MAX <= 65535`}},
+		{"nodePortRange MIN above MAX", func(c *model.Config) { seed(c, "europe").NodePortRange = "30001-30000" }, []string{`seeds.europe.nodePortRange: nodePortRange "30001-30000" must be MIN-MAX with 1 <= MIN < MAX <= 65535`}},
+		{"nodePortRange MIN 0", func(c *model.Config) { seed(c, "europe").NodePortRange = "0-100" }, []string{`seeds.europe.nodePortRange: nodePortRange "0-100" must be MIN-MAX with 1 <= MIN < MAX <= 65535`}},
+		{"nodePortRange MAX 65536", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-65536" }, []string{`seeds.europe.nodePortRange: nodePortRange "30000-65536" must be MIN-MAX with 1 <= MIN < MAX <= 65535`}},
+		{"nodePortRange widest", func(c *model.Config) { seed(c, "europe").NodePortRange = "1-65535" }, nil},
+		{"nodePortRange of two ports", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-30001" }, nil},
+		{"nodePortRange without dash", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000" }, []string{`seeds.europe.nodePortRange: nodePortRange "30000" must be MIN-MAX with 1 <= MIN < MAX <= 65535`}},
+		{"nodePortRange MIN not a number", func(c *model.Config) { seed(c, "europe").NodePortRange = "x-30000" }, []string{`seeds.europe.nodePortRange: nodePortRange "x-30000" must be MIN-MAX with 1 <= MIN < MAX <= 65535`}},
+		{"nodePortRange MAX overflowing", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-99999999999999999999" }, []string{`seeds.europe.nodePortRange: nodePortRange "30000-99999999999999999999" must be MIN-MAX with 1 <= MIN < MAX <= 65535`}},
+		{"nodePortRange MIN overflowing", func(c *model.Config) { seed(c, "europe").NodePortRange = "99999999999999999999-30000" }, []string{`seeds.europe.nodePortRange: nodePortRange "99999999999999999999-30000" must be MIN-MAX with 1 <= MIN < MAX <= 65535`}},
+		{"nodePortRange MAX not a number", func(c *model.Config) { seed(c, "europe").NodePortRange = "30000-x" }, []string{`seeds.europe.nodePortRange: nodePortRange "30000-x" must be MIN-MAX with 1 <= MIN < MAX <= 65535`}},
 
 		// SSH keys
-		{"key of an unknown project", func(c *model.Config) { c.SSHKeys[1].Project = "billing" }, `SSH key "carol-ops": project "billing" does not exist`},
+		{"key of an unknown project", func(c *model.Config) { c.SSHKeys[1].Project = "billing" }, []string{`sshKeys."carol-ops".project: SSH key "carol-ops": project "billing" does not exist`}},
 		{"key of a project that failed the schema", func(c *model.Config) {
 			c.SSHKeys[1].Project = "billing"
 			c.Broken[model.Path{"projects", "billing"}.String()] = true
-		}, ""},
-		{"key owner not a member", func(c *model.Config) { c.SSHKeys[1].Owner = "alice@example.com" }, `SSH key "carol-ops": owner "alice@example.com" is not a member of project "analytics"`},
-		{"key owner not a user", func(c *model.Config) { c.SSHKeys[1].Owner = "dave@example.com" }, `SSH key owner "dave@example.com" is not a user`},
-		{"key not authorized_keys", func(c *model.Config) { c.SSHKeys[1].PublicKey = "ssh-ed25519 AAAA" }, `SSH key "carol-ops": publicKey is not an authorized_keys line`},
-		{"two keys in one publicKey", func(c *model.Config) { c.SSHKeys[1].PublicKey = bobKey + "\n" + aliceKey }, `SSH key "carol-ops": publicKey holds more than one key`},
-		{"a key with a trailing newline", func(c *model.Config) { c.SSHKeys[1].PublicKey = bobKey + "\n" }, `control character U+000A is not allowed`},
+		}, nil},
+		{"key owner not a member", func(c *model.Config) { c.SSHKeys[1].Owner = "alice@example.com" }, []string{`sshKeys."carol-ops".owner: SSH key "carol-ops": owner "alice@example.com" is not a member of project "analytics"`}},
+		{"key owner not a user", func(c *model.Config) { c.SSHKeys[1].Owner = "dave@example.com" }, []string{`sshKeys."carol-ops".owner: SSH key owner "dave@example.com" is not a user`}},
+		{"key not authorized_keys", func(c *model.Config) { c.SSHKeys[1].PublicKey = "ssh-ed25519 AAAA" }, []string{`sshKeys."carol-ops".publicKey: SSH key "carol-ops": publicKey is not an authorized_keys line`}},
+		{"two keys in one publicKey", func(c *model.Config) { c.SSHKeys[1].PublicKey = bobKey + "\n" + aliceKey }, []string{
+			`sshKeys."carol-ops".publicKey: SSH key "carol-ops": publicKey holds more than one key; use one entry per key`,
+			`sshKeys."carol-ops".publicKey: sshKeys."carol-ops".publicKey: control character U+000A is not allowed`,
+		}},
+		{"a key with a trailing newline", func(c *model.Config) { c.SSHKeys[1].PublicKey = bobKey + "\n" }, []string{`sshKeys."carol-ops".publicKey: sshKeys."carol-ops".publicKey: control character U+000A is not allowed`}},
 
 		// clusters
-		{"cluster of an unknown project", func(c *model.Config) { c.Clusters[0].Project = "billing" }, `cluster "edge": project "billing" does not exist`},
+		{"cluster of an unknown project", func(c *model.Config) { c.Clusters[0].Project = "billing" }, []string{`clusters.edge.project: cluster "edge": project "billing" does not exist`}},
 		{"cluster of a project that failed the schema", func(c *model.Config) {
 			c.Clusters[0].Project = "billing"
 			c.Broken[model.Path{"projects", "billing"}.String()] = true
-		}, ""},
-		{"unknown datacenter", func(c *model.Config) { c.Clusters[0].Datacenter = "gcp-eu" }, `cluster "edge": datacenter "gcp-eu" does not exist in any seed`},
+		}, nil},
+		{"unknown datacenter", func(c *model.Config) { c.Clusters[0].Datacenter = "gcp-eu" }, []string{`clusters.edge.datacenter: cluster "edge": datacenter "gcp-eu" does not exist in any seed`}},
 		{"unknown datacenter while a seed failed the schema", func(c *model.Config) {
 			c.Clusters[0].Datacenter = "gcp-eu"
 			c.Broken[model.Path{"seeds", "asia"}.String()] = true
-		}, ""},
-		{"version not in the catalog", func(c *model.Config) { c.Clusters[0].Version = "1.2" }, `cluster "edge": version "1.2" is not in the catalog`},
-		{"unknown SSH key", func(c *model.Config) { c.Clusters[1].SSHKeys = []string{"dave-key"} }, `cluster "payments-prod": SSH key "dave-key" does not exist`},
+		}, nil},
+		{"version not in the catalog", func(c *model.Config) { c.Clusters[0].Version = "1.2" }, []string{`clusters.edge.version: cluster "edge": version "1.2" is not in the catalog`}},
+		{"unknown SSH key", func(c *model.Config) { c.Clusters[1].SSHKeys = []string{"dave-key"} }, []string{`clusters."payments-prod".sshKeys[0]: cluster "payments-prod": SSH key "dave-key" does not exist`}},
 		{"SSH key that failed the schema", func(c *model.Config) {
 			c.Clusters[1].SSHKeys = []string{"dave-key"}
 			c.Broken[model.Path{"sshKeys", "dave-key"}.String()] = true
-		}, ""},
-		{"SSH key of another project", func(c *model.Config) { c.Clusters[1].SSHKeys = []string{"carol-ops"} },
-			`cluster "payments-prod": SSH key "carol-ops" belongs to project "analytics", not to the cluster's project "payments"`},
-		{"pods not a CIDR", func(c *model.Config) { c.Clusters[0].Network.Pods = "172.25.0.0" }, `cluster "edge": network.pods "172.25.0.0" is not a CIDR`},
-		{"services with host bits", func(c *model.Config) { c.Clusters[0].Network.Services = "10.240.16.1/20" }, `network.services "10.240.16.1/20" has host bits set (did you mean "10.240.16.0/20"?)`},
-		{"IPv6 pods", func(c *model.Config) { c.Clusters[0].Network.Pods = "fd00::/64" }, `network.pods "fd00::/64": only IPv4 is supported`},
-		{"services of /28", func(c *model.Config) { c.Clusters[0].Network.Services = "10.240.16.0/28" }, ""},
-		{"services of /29", func(c *model.Config) { c.Clusters[0].Network.Services = "10.240.16.0/29" }, `network.services "10.240.16.0/29" is too small (at most /28)`},
-		{"services in pods", func(c *model.Config) { c.Clusters[0].Network.Services = "172.25.16.0/20" }, `network.services 172.25.16.0/20 overlaps network.pods 172.25.0.0/16`},
-		{"services of /29 in pods", func(c *model.Config) { c.Clusters[0].Network.Services = "172.25.16.0/29" }, `network.services 172.25.16.0/29 overlaps`},
-		{"pods in services", func(c *model.Config) { c.Clusters[0].Network.Pods = "10.240.17.0/24" }, `network.services 10.240.16.0/20 overlaps network.pods 10.240.17.0/24`},
+		}, nil},
+		{"SSH key of another project", func(c *model.Config) { c.Clusters[1].SSHKeys = []string{"carol-ops"} }, []string{`clusters."payments-prod".sshKeys[0]: cluster "payments-prod": SSH key "carol-ops" belongs to project "analytics", not to the cluster's project "payments"`}},
+		{"pods not a CIDR", func(c *model.Config) { c.Clusters[0].Network.Pods = "172.25.0.0" }, []string{`clusters.edge.network.pods: cluster "edge": network.pods "172.25.0.0" is not a CIDR`}},
+		{"services with host bits", func(c *model.Config) { c.Clusters[0].Network.Services = "10.240.16.1/20" }, []string{`clusters.edge.network.services: cluster "edge": network.services "10.240.16.1/20" has host bits set (did you mean "10.240.16.0/20"?)`}},
+		{"IPv6 pods", func(c *model.Config) { c.Clusters[0].Network.Pods = "fd00::/64" }, []string{`clusters.edge.network.pods: cluster "edge": network.pods "fd00::/64": only IPv4 is supported`}},
+		{"services of /28", func(c *model.Config) { c.Clusters[0].Network.Services = "10.240.16.0/28" }, nil},
+		{"services of /29", func(c *model.Config) { c.Clusters[0].Network.Services = "10.240.16.0/29" }, []string{`clusters.edge.network.services: cluster "edge": network.services "10.240.16.0/29" is too small`}},
+		{"services in pods", func(c *model.Config) { c.Clusters[0].Network.Services = "172.25.16.0/20" }, []string{`clusters.edge.network.services: cluster "edge": network.services 172.25.16.0/20 overlaps network.pods 172.25.0.0/16`}},
+		{"services of /29 in pods", func(c *model.Config) { c.Clusters[0].Network.Services = "172.25.16.0/29" }, []string{
+			`clusters.edge.network.services: cluster "edge": network.services "172.25.16.0/29" is too small`,
+			`clusters.edge.network.services: cluster "edge": network.services 172.25.16.0/29 overlaps network.pods 172.25.0.0/16`,
+		}},
+		{"pods in services", func(c *model.Config) { c.Clusters[0].Network.Pods = "10.240.17.0/24" }, []string{`clusters.edge.network.services: cluster "edge": network.services 10.240.16.0/20 overlaps network.pods 10.240.17.0/24`}},
 		{"bad pods and small services", func(c *model.Config) {
 			c.Clusters[0].Network.Pods = "x"
 			c.Clusters[0].Network.Services = "10.240.16.0/29"
-		}, `network.services "10.240.16.0/29" is too small`},
+		}, []string{
+			`clusters.edge.network.pods: cluster "edge": network.pods "x" is not a CIDR`,
+			`clusters.edge.network.services: cluster "edge": network.services "10.240.16.0/29" is too small`,
+		}},
 
 		// NodePorts
-		{"nodePort on a Tunneling seed", func(c *model.Config) { c.Clusters[1].APIServer.NodePort = port(30000) },
-			`cluster "payments-prod": apiserver.nodePort is only used on seeds with expose "NodePort"; seed "europe" uses "Tunneling"`},
+		{"nodePort on a Tunneling seed", func(c *model.Config) { c.Clusters[1].APIServer.NodePort = port(30000) }, []string{`clusters."payments-prod".apiserver.nodePort: cluster "payments-prod": apiserver.nodePort is only used on seeds with expose "NodePort"; seed "europe" uses "Tunneling"`}},
 		{"nodePort on a cluster of an unknown datacenter", func(c *model.Config) {
 			c.Clusters[0].Datacenter = "gcp-eu"
 			c.Clusters[0].APIServer.NodePort = port(30000)
-		}, `cluster "edge": datacenter "gcp-eu" does not exist in any seed`},
+		}, []string{`clusters.edge.datacenter: cluster "edge": datacenter "gcp-eu" does not exist in any seed`}},
 		{"nodePort on a LoadBalancer seed", func(c *model.Config) {
 			seed(c, "america").Expose = model.ExposeLoadBalancer
 			c.Clusters[0].APIServer.NodePort = port(30000)
-		}, `seed "america" uses "LoadBalancer"`},
-		{"nodePort at the range's start", func(c *model.Config) { c.Clusters[0].APIServer.NodePort = port(30000) }, ""},
-		{"nodePort at the range's end", func(c *model.Config) { c.Clusters[0].APIServer.NodePort = port(30009) }, ""},
-		{"nodePort below the range", func(c *model.Config) { c.Clusters[0].APIServer.NodePort = port(29999) },
-			`cluster "edge": apiserver.nodePort 29999 is outside seed "america"'s nodePortRange 30000-30009`},
-		{"nodePort above the range", func(c *model.Config) { c.Clusters[0].APIServer.NodePort = port(30010) }, `apiserver.nodePort 30010 is outside`},
+		}, []string{`clusters.edge.apiserver.nodePort: cluster "edge": apiserver.nodePort is only used on seeds with expose "NodePort"; seed "america" uses "LoadBalancer"`}},
+		{"nodePort at the range's start", func(c *model.Config) { c.Clusters[0].APIServer.NodePort = port(30000) }, nil},
+		{"nodePort at the range's end", func(c *model.Config) { c.Clusters[0].APIServer.NodePort = port(30009) }, nil},
+		{"nodePort below the range", func(c *model.Config) { c.Clusters[0].APIServer.NodePort = port(29999) }, []string{`clusters.edge.apiserver.nodePort: cluster "edge": apiserver.nodePort 29999 is outside seed "america"'s nodePortRange 30000-30009`}},
+		{"nodePort above the range", func(c *model.Config) { c.Clusters[0].APIServer.NodePort = port(30010) }, []string{`clusters.edge.apiserver.nodePort: cluster "edge": apiserver.nodePort 30010 is outside seed "america"'s nodePortRange 30000-30009`}},
 		{"nodePort used twice", func(c *model.Config) {
 			c.Clusters[1].Datacenter = "aws-us"
 			c.Clusters[0].APIServer.NodePort = port(30005)
 			c.Clusters[1].APIServer.NodePort = port(30005)
-		}, `apiserver.nodePort 30005 is used by clusters "edge" and "payments-prod" on seed "america"`},
+		}, []string{
+			`clusters."payments-prod".apiserver.nodePort: apiserver.nodePort 30005 is used by clusters "edge" and "payments-prod" on seed "america"`,
+			`clusters.edge.apiserver.nodePort: apiserver.nodePort 30005 is used by clusters "edge" and "payments-prod" on seed "america"`,
+		}},
 		{"range full", func(c *model.Config) {
 			seed(c, "america").NodePortRange = "30000-30002"
 			c.Clusters[1].Datacenter = "aws-us"
-		}, `seed "america": nodePortRange 30000-30002 has no free port left for cluster`},
+		}, []string{`seeds.america.nodePortRange: seed "america": nodePortRange 30000-30002 has no free port left for cluster "payments-prod"`}},
 		{"range just big enough", func(c *model.Config) {
 			seed(c, "america").NodePortRange = "30000-30003"
 			c.Clusters[1].Datacenter = "aws-us"
-		}, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg := fleet()
-			tc.change(cfg)
-			got := problems(t, cfg)
-			if tc.want == "" {
-				if len(got) > 0 {
-					t.Fatalf("want no problem, got:\n%s", strings.Join(got, "\n"))
-				}
-				return
-			}
-			for _, p := range got {
-				if strings.Contains(p, tc.want) {
-					return
-				}
-			}
-			t.Fatalf("want a problem containing %q, got:\n%s", tc.want, strings.Join(got, "\n"))
-		})
-	}
+		}, nil},
+	})
 }
 
 // renameProject renames a project and every reference to it.
@@ -370,4 +425,17 @@ func TestOneProblemEach(t *testing.T) {
 			}
 		})
 	}
+}
+
+func etcdStorage(q string) func(*model.Config) {
+	return func(c *model.Config) { cluster(c, "edge").Etcd.Storage = q }
+}
+
+func TestEtcdRules(t *testing.T) {
+	testFieldCases(t, []fieldCase{
+		{"storage 1Mi", etcdStorage("1Mi"), nil},
+		{"storage not a quantity", etcdStorage("5 GB"), []string{`clusters.edge.etcd.storage: cluster "edge": etcd.storage "5 GB" is not a quantity such as 5Gi`}},
+		{"storage 0", etcdStorage("0"), []string{`clusters.edge.etcd.storage: cluster "edge": etcd.storage "0" must be more than zero (e.g. 5Gi)`}},
+		{"storage below 0", etcdStorage("-1Gi"), []string{`clusters.edge.etcd.storage: cluster "edge": etcd.storage "-1Gi" must be more than zero`}},
+	})
 }
