@@ -85,7 +85,7 @@ func TestGoldenExample(t *testing.T) {
 		}
 		return
 	}
-	drift, err := disk.Compare(goldenDir, out)
+	drift, err := disk.Compare(goldenDir, out, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
