@@ -1,6 +1,7 @@
 package disk
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,22 +18,32 @@ import (
 // compatibility). The paths are checked because Write removes files the
 // index lists: a tampered index must not make it delete outside dir.
 func ReadIndex(dir string) (*tree.Index, error) {
+	idx, _, err := readOldIndex(dir, nil)
+	return idx, err
+}
+
+// readOldIndex is ReadIndex that reports same (and parses nothing) when
+// the index holds exactly the bytes want.
+func readOldIndex(dir string, want []byte) (idx *tree.Index, same bool, err error) {
 	name := filepath.Join(dir, filepath.FromSlash(IndexPath))
 	// .fleetc must be a real folder and the index a regular file of
 	// bounded size, opened without following links (safeopen.go).
 	if err := checkMeta(dir); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	data, err := readBounded(name, MaxIndexSize)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("tree: read index: %w", err)
+		return nil, false, fmt.Errorf("tree: read index: %w", err)
 	}
-	idx, err := parseIndex(data)
+	if want != nil && bytes.Equal(data, want) {
+		return nil, true, nil
+	}
+	idx, err = parseIndex(data)
 	if err != nil {
-		return nil, fmt.Errorf("tree: invalid index %s: %w", name, err)
+		return nil, false, fmt.Errorf("tree: invalid index %s: %w", name, err)
 	}
-	return idx, nil
+	return idx, false, nil
 }
