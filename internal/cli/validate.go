@@ -37,6 +37,7 @@ func newValidateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			o.source.eval.memo = o.compile.openMemo()
 			cfg, _, err := o.source.load(rules(rule)...)
 			if err == nil {
 				// What only the compile can find (a patch that matches
