@@ -111,11 +111,11 @@ func (o *checkOptions) run(w io.Writer) error {
 	if err := o.upgrade.validate(); err != nil {
 		return err
 	}
-	rule, err := o.upgrade.rule(o.source.repo)
+	o.source.eval.memo = o.compile.openMemo()
+	rule, err := o.upgrade.rule(o.source.repo, o.source.eval.memo)
 	if err != nil {
 		return err
 	}
-	o.source.eval.memo = o.compile.openMemo()
 	cfg, snap, err := o.source.load(rules(rule)...)
 	if err != nil {
 		return err

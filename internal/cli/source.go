@@ -7,7 +7,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/internal/rendercache"
 	"github.com/fleetc/fleetc/renderer"
+	"github.com/fleetc/fleetc/renderer/config"
 	"github.com/fleetc/fleetc/renderer/diag"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
@@ -64,11 +66,11 @@ func (o *upgradeOptions) validate() error {
 
 // rule loads the base revision of repo and returns the rule that checks a
 // head config against it; nil without --base.
-func (o *upgradeOptions) rule(repo string) (renderer.Rule, error) {
+func (o *upgradeOptions) rule(repo string, memo *rendercache.Memo) (renderer.Rule, error) {
 	if o.base == "" {
 		return nil, nil
 	}
-	base, err := loadBase(repo, o.base)
+	base, err := loadBase(repo, o.base, memo)
 	if err != nil {
 		return nil, err
 	}
@@ -84,13 +86,21 @@ func (o *upgradeOptions) against(base func() *model.Config) renderer.Rule {
 	}
 }
 
-// loadBase loads a base revision; its problems are said to be the base's.
-func loadBase(repo, rev string) (*model.Config, error) {
+// loadBase loads a base revision (with the load memo, when not nil); its
+// problems are said to be the base's.
+func loadBase(repo, rev string, memo *rendercache.Memo) (*model.Config, error) {
 	snap, err := source.Read(repo, rev)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := renderer.Load(snap.Files, catalog.Default())
+	var m config.Memo
+	if memo != nil {
+		m = memo
+	}
+	cfg, err := renderer.LoadMemo(snap.Files, catalog.Default(), m)
+	if memo != nil {
+		_ = memo.Save() // an optimisation: a failure costs the next run time, nothing else
+	}
 	if err != nil {
 		return nil, baseError(rev, err)
 	}

@@ -33,11 +33,11 @@ func newValidateCmd() *cobra.Command {
 			if err := o.upgrade.validate(); err != nil {
 				return err
 			}
-			rule, err := o.upgrade.rule(o.source.repo)
+			o.source.eval.memo = o.compile.openMemo()
+			rule, err := o.upgrade.rule(o.source.repo, o.source.eval.memo)
 			if err != nil {
 				return err
 			}
-			o.source.eval.memo = o.compile.openMemo()
 			cfg, _, err := o.source.load(rules(rule)...)
 			if err == nil {
 				// What only the compile can find (a patch that matches
