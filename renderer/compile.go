@@ -68,7 +68,7 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	sharedDone := make(chan struct{})
 	go func() {
 		defer close(sharedDone)
-		sharedErr = addShared(shared, cfg, ix, cat, seeds, bySeed, opts.workers())
+		sharedErr = addShared(shared, cfg, ix, cat, seeds, bySeed, opts.workers(), opts.Cache)
 	}()
 	results, cerr, merr := compileInto(t, cfg, ix, cat, jobs, opts)
 	<-sharedDone
@@ -149,7 +149,7 @@ func (o Options) workers() int {
 // usercluster folder is rendered (and cached) with its control plane.
 // The objects are built here and encoded on every core (the master's
 // folder alone holds an object per user, project, key and seed).
-func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed, bySeed [][]*model.Cluster, workers int) error {
+func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed, bySeed [][]*model.Cluster, workers int, cache Cache) error {
 	masterObjs, err := master.Objects(master.Input{Config: cfg, Images: cat.Images(cat.Default(), cfg.Master.Registry)})
 	if err != nil {
 		return fmt.Errorf("master: %w", err)
@@ -158,7 +158,7 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 	if err != nil {
 		return fmt.Errorf("master: %w", err)
 	}
-	if err := addCRDs(t); err != nil {
+	if err := addCRDs(t, cache); err != nil {
 		return err
 	}
 	folders := []folder{{dir: layout.MasterDir, objs: masterObjs}, {dir: layout.MasterFlux, objs: masterFlux}}
@@ -237,10 +237,47 @@ var crdFiles = sync.OnceValues(func() ([]crdFile, error) {
 })
 
 // Warm computes the data every compile needs that depend on the binary
-// alone (Kubermatic's CRDs in fleetc's encoding), so that a caller can
-// have it done on an idle core while the config loads (CUE evaluation is
-// single-threaded). Compile works the same without it.
+// alone (Kubermatic's CRDs in fleetc's encoding), so that a caller
+// without a cache can have it done on an idle core while the config loads
+// (CUE evaluation is single-threaded). Compile works the same without it.
 func Warm() { _, _ = crdFiles() }
+
+// crdKey is the cache key of the CRD files: they depend on fleetc's
+// embedded data and code alone, which a Cache keys its entries by.
+var crdKey = func() string {
+	sum := sha256.Sum256([]byte("fleetc kubermatic CRDs " + Version))
+	return hex.EncodeToString(sum[:])
+}()
+
+// cachedCRDs is crdFiles through the cache (nil: none): decoding the
+// vendored YAML costs more than reading the encoded files back.
+func cachedCRDs(cache Cache) ([]crdFile, error) {
+	if cache != nil {
+		if e, ok := cache.Get(crdKey); ok && len(e.Matched) == 0 && len(e.Files) > 0 {
+			out := make([]crdFile, 0, len(e.Files))
+			for _, f := range e.Files {
+				name, ok := strings.CutPrefix(f.Path, layout.CRDs+"/")
+				if !ok || strings.Contains(name, "/") {
+					out = nil
+					break
+				}
+				out = append(out, crdFile{name: name, data: f.Data})
+			}
+			if out != nil {
+				return out, nil
+			}
+		}
+	}
+	files, err := crdFiles()
+	if err == nil && cache != nil {
+		e := Entry{Files: make([]CachedFile, len(files))}
+		for i, f := range files {
+			e.Files[i] = CachedFile{Path: path.Join(layout.CRDs, f.name), Data: f.data, Sum: sha256.Sum256(f.data)}
+		}
+		cache.Put(crdKey, e)
+	}
+	return files, err
+}
 
 type crdFile struct {
 	name string
@@ -248,8 +285,8 @@ type crdFile struct {
 }
 
 // addCRDs writes Kubermatic's CRDs into layout.CRDs, one per file.
-func addCRDs(t *tree.Tree) error {
-	files, err := crdFiles()
+func addCRDs(t *tree.Tree, cache Cache) error {
+	files, err := cachedCRDs(cache)
 	if err != nil {
 		return err
 	}

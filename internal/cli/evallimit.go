@@ -64,7 +64,11 @@ func (o *evalOptions) load(files []source.File, rules ...renderer.Rule) (*model.
 		err error
 	}
 	done := make(chan result, 1)
-	go renderer.Warm() // on the core the single-threaded evaluation leaves idle
+	if o.memo == nil {
+		// No cache (which keeps the CRDs encoded): encode them on the
+		// core the single-threaded evaluation leaves idle.
+		go renderer.Warm()
+	}
 	go func() {
 		if o.memo == nil {
 			cfg, err := renderer.LoadChecked(files, catalog.Default(), rules...)
