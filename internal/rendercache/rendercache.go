@@ -42,6 +42,11 @@ import (
 
 const header = "fleetc render cache v2\n"
 
+// maxMapped bounds the entry files one Dir maps into memory: Linux allows
+// a process 65,530 mappings by default, and a Dir reads one entry per
+// cluster (then it reads them onto the heap).
+const maxMapped = 30000
+
 // Dir is a cache in a folder. The zero value is not usable; use Open.
 type Dir struct {
 	root string
@@ -49,6 +54,10 @@ type Dir struct {
 	// entry's name, so a different build never reads this one's entries.
 	build                         string
 	hits, misses, puts, putErrors atomic.Int64
+
+	// mapped counts the entry files mapped into memory (readEntry).
+	mapMu  sync.Mutex
+	mapped int64
 
 	// shared, when set (OpenShared), holds the entries this Dir has read
 	// or written, by key, so that several compiles in one process share
@@ -157,7 +166,9 @@ func (d *Dir) get(key string) (renderer.Entry, bool) {
 		return e, false
 	}
 	p := d.path(key)
-	data, err := os.ReadFile(p)
+	d.mapMu.Lock()
+	data, err := readEntry(p, &d.mapped)
+	d.mapMu.Unlock()
 	if err != nil {
 		return e, false
 	}
