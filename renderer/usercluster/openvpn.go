@@ -75,6 +75,11 @@ func (c openVPNClientConfig) render() string {
 	line("auth-nocache")
 	line("remote", c.Remote, c.Port)
 	line("nobind")
+	// The server pushes the cluster's own networks to every client; this
+	// client owns them (its iroutes) and must keep reaching them through
+	// the pod's interface. The transfer network, where the seed's clients
+	// are, is on the tun device itself.
+	line("route-nopull")
 	line("connect-retry", 1)
 	line("ca", path.Join(c.CertsDir, "ca.crt"))
 	line("cert", path.Join(c.CertsDir, "tls.crt"))

@@ -36,7 +36,7 @@ func TestOpenVPNClient(t *testing.T) {
 				remote = "remote 100.64.30.10 1194"
 			}
 			cfg := cm.Data["config"]
-			for _, l := range []string{remote, "client", "verify-x509-name openvpn-server name", "remote-cert-tls server",
+			for _, l := range []string{remote, "client", "verify-x509-name openvpn-server name", "remote-cert-tls server", "route-nopull",
 				"ca /etc/openvpn/certs/ca.crt", "cert /etc/openvpn/certs/tls.crt", "key /etc/openvpn/certs/tls.key",
 				`up '/bin/sh -c "/sbin/iptables -t nat -I POSTROUTING -s 10.20.0.0/24 -j MASQUERADE"'`} {
 				if !slices.Contains(strings.Split(cfg, "\n"), l) {
