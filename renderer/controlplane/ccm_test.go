@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -105,6 +106,9 @@ func TestCloudControllerManager(t *testing.T) {
 			}
 			if got := envStrings(c.Env); !slices.Equal(got, tc.env) {
 				t.Errorf("env\n got %q\nwant %q", got, tc.env)
+			}
+			if !reflect.DeepEqual(c.SecurityContext, containerSecurityContext()) || !reflect.DeepEqual(spec.SecurityContext, podSecurityContext()) {
+				t.Errorf("securityContext %+v, pod %+v: want the restricted defaults", c.SecurityContext, spec.SecurityContext)
 			}
 			if *d.Spec.Replicas != 1 || spec.ServiceAccountName != tc.name || *spec.AutomountServiceAccountToken {
 				t.Errorf("replicas %d, serviceAccount %q, automount %v", *d.Spec.Replicas, spec.ServiceAccountName, *spec.AutomountServiceAccountToken)

@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"os/exec"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -27,6 +28,9 @@ func TestOpenVPNSecretWriter(t *testing.T) {
 			}
 			if c == nil {
 				t.Fatal("no openvpn-secret-writer container")
+			}
+			if !reflect.DeepEqual(c.SecurityContext, containerSecurityContext()) {
+				t.Errorf("securityContext %+v: want the restricted default", c.SecurityContext)
 			}
 			env := map[string]string{}
 			for _, e := range c.Env {
