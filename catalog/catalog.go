@@ -69,6 +69,9 @@ type Images struct {
 	Kubectl string
 	// S3Client uploads etcd snapshots (seeds with backups).
 	S3Client string
+	// External cloud-controller-managers, on the seed: AWS's depends on
+	// the minor, Hetzner's and DigitalOcean's do not.
+	CCMAWS, CCMHetzner, CCMDigitalOcean string
 }
 
 // file is the on-disk layout of catalog.yaml; see the comment at its top.
@@ -108,6 +111,9 @@ type imagesFile struct {
 	KubermaticAPIEE               string `json:"kubermaticAPIEE"`
 	KubermaticControllerManagerEE string `json:"kubermaticControllerManagerEE"`
 	KubermaticDashboardEE         string `json:"kubermaticDashboardEE"`
+
+	CCMHetzner      string `json:"hetznerCCM"`
+	CCMDigitalOcean string `json:"digitaloceanCCM"`
 }
 
 type minorFile struct {
@@ -115,6 +121,7 @@ type minorFile struct {
 	Etcd               string   `json:"etcd"`
 	KonnectivityServer string   `json:"konnectivityServer"`
 	KonnectivityAgent  string   `json:"konnectivityAgent"`
+	CCMAWS             string   `json:"awsCCM"`
 	Versions           []string `json:"versions"`
 }
 
@@ -191,6 +198,8 @@ func build(f *file) (*Catalog, error) {
 		{"images.kubermaticAPIEE", f.Images.KubermaticAPIEE},
 		{"images.kubermaticControllerManagerEE", f.Images.KubermaticControllerManagerEE},
 		{"images.kubermaticDashboardEE", f.Images.KubermaticDashboardEE},
+		{"images.hetznerCCM", f.Images.CCMHetzner},
+		{"images.digitaloceanCCM", f.Images.CCMDigitalOcean},
 	} {
 		if err := checkImage(r.ref); err != nil {
 			add("%s: %w", r.field, err)
@@ -224,6 +233,7 @@ func build(f *file) (*Catalog, error) {
 			{"etcd", m.Etcd},
 			{"konnectivityServer", m.KonnectivityServer},
 			{"konnectivityAgent", m.KonnectivityAgent},
+			{"awsCCM", m.CCMAWS},
 		} {
 			if err := checkImage(r.ref); err != nil {
 				add("%s: %s: %w", where, r.field, err)
@@ -307,7 +317,7 @@ func (c *Catalog) Digest() string { return c.digest }
 // Resolve, Versions or Default; a leading "v" in v.Version is ignored and an
 // empty v.Minor is derived from v.Version. If v's minor is not in the
 // catalog the minor-dependent fields (Etcd, KonnectivityServer,
-// KonnectivityAgent) are empty.
+// KonnectivityAgent, CCMAWS) are empty.
 //
 // registry == "" keeps the upstream registries. Otherwise the registry host
 // of every image is replaced by registry, keeping the repository path, tag
@@ -362,6 +372,9 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		Flannel:                       rw(g.Flannel),
 		Kubectl:                       rw(g.Kubectl),
 		S3Client:                      rw(g.S3Client),
+		CCMAWS:                        rw(m.CCMAWS),
+		CCMHetzner:                    rw(g.CCMHetzner),
+		CCMDigitalOcean:               rw(g.CCMDigitalOcean),
 	}
 }
 

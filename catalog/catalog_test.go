@@ -169,11 +169,13 @@ func TestSortingIsNumeric(t *testing.T) {
     etcd: "registry.k8s.io/etcd:3.5.21-0"
     konnectivityServer: "registry.k8s.io/kas-network-proxy/proxy-server:v0.33.1"
     konnectivityAgent: "registry.k8s.io/kas-network-proxy/proxy-agent:v0.33.1"
+    awsCCM: "registry.k8s.io/provider-aws/cloud-controller-manager:v1.33.2"
     versions: ["1.10.2", "1.10.10", "1.10.1"]
   - minor: "1.9"
     etcd: "registry.k8s.io/etcd:3.5.21-0"
     konnectivityServer: "registry.k8s.io/kas-network-proxy/proxy-server:v0.33.1"
     konnectivityAgent: "registry.k8s.io/kas-network-proxy/proxy-agent:v0.33.1"
+    awsCCM: "registry.k8s.io/provider-aws/cloud-controller-manager:v1.33.2"
     versions: ["1.9.11", "1.9.9"]`,
 		`versions: ["1.33.0", "1.33.9"]`, `versions: ["1.33.10", "1.33.0", "1.33.9", "1.33.2"]`,
 	).Replace(validYAML)
@@ -213,13 +215,13 @@ func TestAccessorsReturnCopies(t *testing.T) {
 
 func TestImagesUpstreamPerMinor(t *testing.T) {
 	c := Default()
-	type perMinor struct{ etcd, konnectivity string }
+	type perMinor struct{ etcd, konnectivity, awsCCM string }
 	want := map[string]perMinor{
-		"1.33": {"3.5.21-0", "v0.33.1"},
-		"1.34": {"3.5.21-0", "v0.34.0"},
-		"1.35": {"3.5.21-0", "v0.34.0"},
-		"1.36": {"3.6.12-0", "v0.35.0"},
-		"1.37": {"3.6.16-0", "v0.35.0"},
+		"1.33": {"3.5.21-0", "v0.33.1", "v1.33.2"},
+		"1.34": {"3.5.21-0", "v0.34.0", "v1.34.0"},
+		"1.35": {"3.5.21-0", "v0.34.0", "v1.35.2"},
+		"1.36": {"3.6.12-0", "v0.35.0", "v1.35.2"},
+		"1.37": {"3.6.16-0", "v0.35.0", "v1.35.2"},
 	}
 	for _, v := range c.Versions() {
 		w, ok := want[v.Minor]
@@ -256,6 +258,9 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 			CalicoNode:                    "quay.io/calico/node:v3.31.7",
 			CalicoCNI:                     "quay.io/calico/cni:v3.31.7",
 			Flannel:                       "docker.io/flannel/flannel:v0.24.4",
+			CCMAWS:                        "registry.k8s.io/provider-aws/cloud-controller-manager:" + w.awsCCM,
+			CCMHetzner:                    "docker.io/hetznercloud/hcloud-cloud-controller-manager:v1.34.0",
+			CCMDigitalOcean:               "docker.io/digitalocean/digitalocean-cloud-controller-manager:v0.1.67",
 		}
 		if got != exp {
 			t.Errorf("Images(%s, \"\") =\n  %+v\nwant\n  %+v", v.Version, got, exp)
@@ -387,16 +392,20 @@ images:
   kubermaticAPIEE: "quay.io/kubermatic/dashboard-ee:v2.31.0"
   kubermaticControllerManagerEE: "quay.io/kubermatic/kubermatic-ee:v2.31.0"
   kubermaticDashboardEE: "quay.io/kubermatic/dashboard-ee:v2.31.0"
+  hetznerCCM: "docker.io/hetznercloud/hcloud-cloud-controller-manager:v1.34.0"
+  digitaloceanCCM: "docker.io/digitalocean/digitalocean-cloud-controller-manager:v0.1.67"
 minors:
   - minor: "1.33"
     etcd: "registry.k8s.io/etcd:3.5.21-0"
     konnectivityServer: "registry.k8s.io/kas-network-proxy/proxy-server:v0.33.1"
     konnectivityAgent: "registry.k8s.io/kas-network-proxy/proxy-agent:v0.33.1"
+    awsCCM: "registry.k8s.io/provider-aws/cloud-controller-manager:v1.33.2"
     versions: ["1.33.0", "1.33.9"]
   - minor: "1.36"
     etcd: "registry.k8s.io/etcd:3.6.12-0"
     konnectivityServer: "registry.k8s.io/kas-network-proxy/proxy-server:v0.35.0"
     konnectivityAgent: "registry.k8s.io/kas-network-proxy/proxy-agent:v0.35.0"
+    awsCCM: "registry.k8s.io/provider-aws/cloud-controller-manager:v1.35.2"
     versions: ["1.36.3"]
 `
 
@@ -437,6 +446,8 @@ func TestParseRejects(t *testing.T) {
 		{"minor without etcd", `    etcd: "registry.k8s.io/etcd:3.5.21-0"` + "\n", ``, `minor 1.33: etcd: is required`},
 		{"minor without konnectivity server", `    konnectivityServer: "registry.k8s.io/kas-network-proxy/proxy-server:v0.35.0"` + "\n", ``, `minor 1.36: konnectivityServer: is required`},
 		{"minor without konnectivity agent", `    konnectivityAgent: "registry.k8s.io/kas-network-proxy/proxy-agent:v0.33.1"` + "\n", ``, `minor 1.33: konnectivityAgent: is required`},
+		{"minor without AWS CCM", `    awsCCM: "registry.k8s.io/provider-aws/cloud-controller-manager:v1.35.2"` + "\n", ``, `minor 1.36: awsCCM: is required`},
+		{"global CCM missing", `  hetznerCCM: "docker.io/hetznercloud/hcloud-cloud-controller-manager:v1.34.0"` + "\n", ``, `images.hetznerCCM: is required`},
 		{"minor without versions", `versions: ["1.36.3"]`, `versions: []`, `minor 1.36: versions: at least one`},
 		{"empty minors", validYAML[strings.Index(validYAML, "minors:"):], "minors: []\n", `at least one minor`},
 		{"duplicate version", `["1.33.0", "1.33.9"]`, `["1.33.0", "1.33.9", "1.33.0"]`, `version "1.33.0" is listed more than once`},

@@ -32,9 +32,12 @@ const (
 	annPortMapping      = "nodeport-proxy.k8s.io/port-mapping"
 
 	// Mount points in the apiserver pod.
-	pkiDir                = "/etc/kubernetes/pki"
-	apiserverTLSDir       = pkiDir + "/apiserver-tls"
-	caDir                 = pkiDir + "/ca"
+	pkiDir          = "/etc/kubernetes/pki"
+	apiserverTLSDir = pkiDir + "/apiserver-tls"
+	caDir           = pkiDir + "/ca"
+	// systemCertDirs are Go's default certificate folders on Linux, which
+	// setting SSL_CERT_DIR replaces.
+	systemCertDirs        = "/etc/ssl/certs:/etc/pki/tls/certs"
 	frontProxyCADir       = pkiDir + "/front-proxy-ca"
 	etcdClientDir         = pkiDir + "/etcd-client"
 	proxyClientDir        = pkiDir + "/front-proxy-client"
@@ -228,6 +231,15 @@ func (b *builder) apiserverDeployment() *appsv1.Deployment {
 		// The signing key, and nothing else, of the self-signed
 		// service-account-key Certificate.
 		secretVolume(certServiceAccountKey, certServiceAccountKey, keyKey, "sa.key"),
+	}
+	if b.machinesEnabled() {
+		// The webhooks of machine-controller and OSM are registered
+		// without a caBundle (the cluster CA is issued on the seed, after
+		// the render): an empty caBundle means the apiserver's system
+		// roots, to which this adds the cluster CA's certificate (Go reads
+		// every file of each SSL_CERT_DIR folder, next to the image's
+		// bundle).
+		apiserver.Env = append(apiserver.Env, corev1.EnvVar{Name: "SSL_CERT_DIR", Value: systemCertDirs + ":" + caDir})
 	}
 	containers := []corev1.Container{apiserver}
 

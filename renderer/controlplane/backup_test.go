@@ -110,6 +110,16 @@ func TestEtcdBackupNetwork(t *testing.T) {
 		if got != on {
 			t.Errorf("backups %v: backup pod may reach etcd:2379 = %v", on, got)
 		}
+		// The rule opens the client port to the backup pod only.
+		ev := netpolEvaluator{nps}
+		if ev.allowed(t, backupPod, pods[appEtcd], etcdPeerPort, corev1.ProtocolTCP) {
+			t.Errorf("backups %v: backup pod may reach etcd's peer port", on)
+		}
+		other := backupPod
+		other.labels = map[string]string{labelApp: "other", labelCluster: in.Cluster.Name}
+		if ev.allowed(t, other, pods[appEtcd], etcdClientPort, corev1.ProtocolTCP) {
+			t.Errorf("backups %v: any pod may reach etcd:2379", on)
+		}
 	}
 }
 

@@ -278,6 +278,11 @@ func Objects(in Input) ([]object.Object, error) {
 		return nil, err
 	}
 	add(mc...)
+	ccm, err := b.cloudControllerManager()
+	if err != nil {
+		return nil, err
+	}
+	add(ccm...)
 	add(b.networkPolicies()...)
 	object.Sort(objs)
 	return objs, nil

@@ -178,8 +178,11 @@
 // --cloud-provider=external and --configure-cloud-routes=false and gets no
 // provider flags, cloud config or credentials; cloud controllers belong to
 // an external CCM. The apiserver gets no cloud flags either (in-tree
-// providers are gone). The catalog has no CCM images yet, so no CCM
-// Deployment is rendered; what is rendered is ConfigMap cloud-config (key
+// providers are gone). The CCM Deployment (ccm.go) is rendered for AWS,
+// Hetzner and DigitalOcean, the providers whose CCM takes its credentials
+// from the environment, on clusters that run machine-controller; their
+// machines' kubelets then run with an external cloud provider. Rendered
+// for every provider with a file is ConfigMap cloud-config (key
 // "config", Kubermatic's CloudConfigKey), built from the datacenter's
 // provider fields only, in the format each CCM reads:
 //
@@ -199,11 +202,10 @@
 // token from cloud-credentials, the location/region as plain env), so
 // they get no cloud-config; bringyourown has no cloud. Unlike Kubermatic,
 // whose cloud-config is a Secret with the credentials merged in, the file
-// holds no credential: they stay in Secret cloud-credentials and the CCM
-// Deployment (follow-up: CCM images per provider and minor in the
-// catalog, e.g. Kubermatic's AWSCCMVersion) must take them by reference
-// (env valueFrom secretKeyRef, optional: true, or the providers' own
-// secret-file options), never inline. Fields Kubermatic fills from the
+// holds no credential: they stay in the credentials Secret and the CCM
+// Deployment takes them by reference (env valueFrom secretKeyRef), never
+// inline; the CCMs of OpenStack, vSphere, Azure and GCP read them from
+// the file only and are not rendered. Fields Kubermatic fills from the
 // Cluster object or the credentials (AWS VPC/route table, GCP project and
 // local zone, Azure tenant/subscription/resource group, OpenStack and
 // vSphere users) are not in fleetc's schema and are left out.

@@ -100,6 +100,9 @@ func (b *builder) kubeconfigWriter() ([]object.Object, error) {
 	// replica, nothing to spread.
 	dep.Spec.Template.Spec.AutomountServiceAccountToken = ptr(true)
 	dep.Spec.Template.Spec.Affinity = nil
+	if !b.konnectivity {
+		b.addOpenVPNSecretWriter(&dep.Spec.Template.Spec)
+	}
 	// It does not depend on the Kubernetes version: an upgrade does not
 	// roll it.
 	dep.Spec.Template.Labels = b.podLabels(appKubeconfigWriter, false)

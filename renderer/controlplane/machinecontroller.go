@@ -190,6 +190,13 @@ func (b *builder) machineControllers() ([]object.Object, error) {
 		Resources:      resources("10m", "32Mi", "100m", "512Mi"),
 		VolumeMounts:   osmwMounts,
 	}
+	if b.ccmEnabled() {
+		// The kubelets of new machines run with --cloud-provider=external
+		// and wait for the cloud-controller-manager to initialise them.
+		mc.Args = append(mc.Args, "-node-external-cloud-provider")
+		mcw.Args = append(mcw.Args, "-node-external-cloud-provider")
+		osmc.Args = append(osmc.Args, "-external-cloud-provider")
+	}
 	out = append(out,
 		b.simpleDeployment(appMachineController, mc, mcVols),
 		b.simpleDeployment(appMachineControllerWebhook, mcw, mcwVols),

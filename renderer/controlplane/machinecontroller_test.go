@@ -17,6 +17,9 @@ func machineInput(v variant, credentials string) Input {
 	in := v.input()
 	in.Images.MachineController = "mirror.example.com/kubermatic/machine-controller:v1.66.2"
 	in.Images.OperatingSystemManager = "mirror.example.com/kubermatic/operating-system-manager:v1.11.3"
+	in.Images.CCMAWS = "mirror.example.com/provider-aws/cloud-controller-manager:v1.35.2"
+	in.Images.CCMHetzner = "mirror.example.com/hetznercloud/hcloud-cloud-controller-manager:v1.34.0"
+	in.Images.CCMDigitalOcean = "mirror.example.com/digitalocean/digitalocean-cloud-controller-manager:v0.1.67"
 	in.Cluster.Resolved.Credentials = credentials
 	in.Cluster.NodePools = map[string]model.NodePool{"workers": {Replicas: 1, Size: "m", OS: model.OSUbuntu, DiskSize: 25}}
 	return in

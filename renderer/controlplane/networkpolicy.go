@@ -108,6 +108,12 @@ func (b *builder) networkPolicies() []object.Object {
 			ports: []netPort{udp(dnsResolverPort), tcp(dnsResolverPort)},
 		})
 	}
+	if b.machinesEnabled() {
+		// The webhooks are called by the customer cluster's apiserver
+		// only.
+		add(appMachineControllerWebhook, ingressRule{from: []string{appAPIServer}, ports: []netPort{tcp(machineControllerWebhookPort)}})
+		add(appOSMWebhook, ingressRule{from: []string{appAPIServer}, ports: []netPort{tcp(osmWebhookPort)}})
+	}
 	if b.loadBalancer() {
 		var ports []netPort
 		for _, l := range b.envoyListeners() {

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/fleetc/fleetc/renderer/object"
+	"github.com/fleetc/fleetc/renderer/usercluster"
 )
 
 // OpenVPN tunnel (Kubermatic's legacy layout, kkp:pkg/resources/openvpn,
@@ -25,7 +26,7 @@ const (
 	svcDNSResolver  = "dns-resolver"
 	cmOpenVPN       = "openvpn-server-configs"
 	cmDNSResolver   = "dns-resolver"
-	openVPNPort     = 1194
+	openVPNPort     = usercluster.OpenVPNPort
 	issuerOpenVPNCA = "openvpn-ca"
 
 	certOpenVPNCA         = "openvpn-ca"
@@ -36,16 +37,16 @@ const (
 	// Common names: the server, the seed-side clients (apiserver and
 	// dns-resolver sidecars) and the client in the customer cluster, whose
 	// client-config-dir entry routes the cluster's networks to it.
-	cnOpenVPNServer     = "openvpn-server"
+	cnOpenVPNServer     = usercluster.OpenVPNServerCN
 	cnOpenVPNInternal   = "internal-client"
 	cnOpenVPNUserClient = "user-cluster-client"
 
 	// openVPNTransferNet is the VPN's own address range (Kubermatic's
 	// --server 10.20.0.0 255.255.255.0).
-	openVPNTransferNet = "10.20.0.0/24"
+	openVPNTransferNet = usercluster.OpenVPNTransferNet
 	// nodeAccessNetwork is the network through which the control plane
 	// reaches the nodes over the VPN (Kubermatic's DefaultNodeAccessNetwork).
-	nodeAccessNetwork = "10.254.0.0/16"
+	nodeAccessNetwork = usercluster.NodeAccessNetwork
 
 	containerOpenVPNClient = "openvpn-client"
 	containerIPTablesInit  = "iptables-init"

@@ -53,6 +53,8 @@ var kinds = map[string]func() any{
 
 	"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy":        func() any { return new(admissionv1.ValidatingAdmissionPolicy) },
 	"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": func() any { return new(admissionv1.ValidatingAdmissionPolicyBinding) },
+	"admissionregistration.k8s.io/v1/MutatingWebhookConfiguration":     func() any { return new(admissionv1.MutatingWebhookConfiguration) },
+	"admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration":   func() any { return new(admissionv1.ValidatingWebhookConfiguration) },
 
 	"cert-manager.io/v1/Certificate":   func() any { return new(cmv1.Certificate) },
 	"cert-manager.io/v1/Issuer":        func() any { return new(cmv1.Issuer) },

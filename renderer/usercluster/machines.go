@@ -93,6 +93,8 @@ func (b *builder) machines() ([]object.Object, error) {
 		out = append(out, clusterRoleBinding("fleetc:"+u, "cluster-admin",
 			rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: u}))
 	}
+	out = append(out, b.webhooks()...)
+	out = append(out, b.cloudControllerManagerRBAC()...)
 	keys := make([]string, 0, len(b.in.SSHKeys))
 	for _, k := range b.in.SSHKeys {
 		keys = append(keys, strings.TrimSpace(k.PublicKey))

@@ -8,7 +8,10 @@
 //     1.35, iptables on Hetzner;
 //   - the CNI: Cilium (the default) or Canal;
 //   - the Konnectivity agent, and the permission of the Konnectivity
-//     server to authenticate it (tunnel "konnectivity");
+//     server to authenticate it (tunnel "konnectivity"), or the OpenVPN
+//     client (tunnel "openvpn", openvpn.go);
+//   - the webhook registrations of machine-controller and OSM
+//     (webhooks.go), and the cloud-controller-manager's RBAC (ccm.go);
 //   - metrics-server;
 //   - the node pools as MachineDeployments, with machine-controller's CRDs;
 //   - the project members' RBAC (when the master has an OIDC issuer);
@@ -119,8 +122,15 @@ func Objects(in Input) ([]object.Object, error) {
 	default:
 		add(b.cilium()...)
 	}
-	if b.c.Tunnel == model.TunnelKonnectivity {
+	switch b.c.Tunnel {
+	case model.TunnelKonnectivity:
 		add(b.konnectivity()...)
+	case model.TunnelOpenVPN:
+		vpn, err := b.openVPNClient()
+		if err != nil {
+			return nil, err
+		}
+		add(vpn...)
 	}
 	add(b.metricsServer()...)
 	md, err := b.machines()
