@@ -69,6 +69,9 @@ type Images struct {
 	Kubectl string
 	// S3Client uploads etcd snapshots (seeds with backups).
 	S3Client string
+	// NetworkInterfaceManager puts the envoy-agent's address on a dummy
+	// interface of every customer node (Kubermatic's image for it).
+	NetworkInterfaceManager string
 }
 
 // file is the on-disk layout of catalog.yaml; see the comment at its top.
@@ -104,6 +107,7 @@ type imagesFile struct {
 	KubermaticAPI               string `json:"kubermaticAPI"`
 	KubermaticControllerManager string `json:"kubermaticControllerManager"`
 	KubermaticDashboard         string `json:"kubermaticDashboard"`
+	NetworkInterfaceManager     string `json:"networkInterfaceManager"`
 
 	KubermaticAPIEE               string `json:"kubermaticAPIEE"`
 	KubermaticControllerManagerEE string `json:"kubermaticControllerManagerEE"`
@@ -185,6 +189,7 @@ func build(f *file) (*Catalog, error) {
 		{"images.calicoNode", f.Images.CalicoNode},
 		{"images.calicoCNI", f.Images.CalicoCNI},
 		{"images.flannel", f.Images.Flannel},
+		{"images.networkInterfaceManager", f.Images.NetworkInterfaceManager},
 		{"images.kubermaticAPI", f.Images.KubermaticAPI},
 		{"images.kubermaticControllerManager", f.Images.KubermaticControllerManager},
 		{"images.kubermaticDashboard", f.Images.KubermaticDashboard},
@@ -362,6 +367,7 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		Flannel:                       rw(g.Flannel),
 		Kubectl:                       rw(g.Kubectl),
 		S3Client:                      rw(g.S3Client),
+		NetworkInterfaceManager:       rw(g.NetworkInterfaceManager),
 	}
 }
 

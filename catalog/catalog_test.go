@@ -256,6 +256,7 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 			CalicoNode:                    "quay.io/calico/node:v3.31.7",
 			CalicoCNI:                     "quay.io/calico/cni:v3.31.7",
 			Flannel:                       "docker.io/flannel/flannel:v0.24.4",
+			NetworkInterfaceManager:       "quay.io/kubermatic/network-interface-manager:v2.31.0",
 		}
 		if got != exp {
 			t.Errorf("Images(%s, \"\") =\n  %+v\nwant\n  %+v", v.Version, got, exp)
@@ -381,6 +382,7 @@ images:
   calicoNode: "quay.io/calico/node:v3.31.7"
   calicoCNI: "quay.io/calico/cni:v3.31.7"
   flannel: "docker.io/flannel/flannel:v0.24.4"
+  networkInterfaceManager: "quay.io/kubermatic/network-interface-manager:v2.31.0"
   kubermaticAPI: "quay.io/kubermatic/dashboard:v2.31.0"
   kubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0"
   kubermaticDashboard: "quay.io/kubermatic/dashboard:v2.31.0"

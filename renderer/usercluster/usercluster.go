@@ -10,6 +10,8 @@
 //   - the Konnectivity agent, and the permission of the Konnectivity
 //     server to authenticate it (tunnel "konnectivity");
 //   - metrics-server;
+//   - the envoy-agent on every node and the endpoints of the `kubernetes`
+//     Service that point at it (envoyagent.go);
 //   - the node pools as MachineDeployments, with machine-controller's CRDs;
 //   - the project members' RBAC (when the master has an OIDC issuer);
 //   - the node-bootstrap RBAC (bootstrap.go).
@@ -123,6 +125,11 @@ func Objects(in Input) ([]object.Object, error) {
 		add(b.konnectivity()...)
 	}
 	add(b.metricsServer()...)
+	agent, err := b.envoyAgent()
+	if err != nil {
+		return nil, err
+	}
+	add(agent...)
 	md, err := b.machines()
 	if err != nil {
 		return nil, err
