@@ -275,6 +275,11 @@ func Objects(in Input) ([]object.Object, error) {
 	}
 	add(mc...)
 	add(b.networkPolicies()...)
+	targets, err := rollTargets(objs)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", b.c.Name, err)
+	}
+	add(b.certRoller(targets)...)
 	object.Sort(objs)
 	return objs, nil
 }

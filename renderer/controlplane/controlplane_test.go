@@ -675,7 +675,7 @@ func TestContainers(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			objs := render(t, v.input())
 			specs := podSpecs(objs)
-			want := []string{"Deployment/apiserver", "Deployment/controller-manager", "Deployment/scheduler", "StatefulSet/etcd", "Deployment/kubeconfig-writer"}
+			want := []string{"Deployment/apiserver", "Deployment/controller-manager", "Deployment/scheduler", "StatefulSet/etcd", "Deployment/kubeconfig-writer", "Deployment/cert-roller"}
 			if !v.noMonitoring {
 				want = append(want, "StatefulSet/prometheus")
 			}
@@ -699,9 +699,10 @@ func TestContainers(t *testing.T) {
 				if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 					t.Errorf("%s: pod seccompProfile is not RuntimeDefault", wl)
 				}
-				// Only Prometheus (service discovery) and the kubeconfig
-				// writer (its Secret) talk to the seed's API.
-				if automount := spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken; automount != (wl == "StatefulSet/prometheus" || wl == "Deployment/kubeconfig-writer") {
+				// Only Prometheus (service discovery), the kubeconfig
+				// writer (its Secret) and the cert-roller (the Deployments
+				// it rolls) talk to the seed's API.
+				if automount := spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken; automount != (wl == "StatefulSet/prometheus" || wl == "Deployment/kubeconfig-writer" || wl == "Deployment/cert-roller") {
 					t.Errorf("%s: automounts a service account token: %v", wl, automount)
 				}
 				if spec.ServiceAccountName == "" || find[*corev1.ServiceAccount](objs, "ServiceAccount", spec.ServiceAccountName) == nil {
@@ -820,6 +821,9 @@ func TestMounts(t *testing.T) {
 					// provides reports whether file is in a volume mounted in c.
 					provides := func(file string) bool {
 						for _, m := range c.VolumeMounts {
+							if file == m.MountPath {
+								return true // a folder, e.g. the cert-roller's
+							}
 							rel, ok := strings.CutPrefix(file, strings.TrimSuffix(m.MountPath, "/")+"/")
 							if !ok {
 								continue
