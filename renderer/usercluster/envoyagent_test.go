@@ -3,6 +3,7 @@ package usercluster_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -205,12 +206,19 @@ func TestEnvoyAgentPod(t *testing.T) {
 			if c.ReadinessProbe == nil || c.ReadinessProbe.TCPSocket == nil || c.ReadinessProbe.TCPSocket.Host != usercluster.AgentIP || c.LivenessProbe == nil {
 				t.Errorf("envoy probes %+v", c.ReadinessProbe)
 			}
+			// The mounted configuration, and no hot restart (its shared
+			// memory would be shared by every host-network pod).
+			if !slices.Equal(c.Args, []string{"--config-path", "/etc/envoy/envoy.yaml", "--disable-hot-restart", "--log-level", "info"}) ||
+				len(c.VolumeMounts) != 1 || c.VolumeMounts[0].MountPath != "/etc/envoy" || !c.VolumeMounts[0].ReadOnly {
+				t.Errorf("envoy args %v mounts %+v", c.Args, c.VolumeMounts)
+			}
 			continue
 		}
 		if len(sc.Capabilities.Add) != 1 || sc.Capabilities.Add[0] != "NET_ADMIN" || sc.RunAsUser == nil || *sc.RunAsUser != 0 {
 			t.Errorf("%s: securityContext %+v: want root with NET_ADMIN only", c.Name, sc)
 		}
-		if c.Image == "" || len(c.Args) != 6 || c.Args[5] != usercluster.AgentIP {
+		mode := map[string]string{"create-dummy-interface": "init", "assign-address": "probe"}[c.Name]
+		if c.Image == "" || !slices.Equal(c.Args, []string{"-mode", mode, "-if", "envoyagent", "-addr", usercluster.AgentIP}) {
 			t.Errorf("%s: image %q args %v", c.Name, c.Image, c.Args)
 		}
 	}
