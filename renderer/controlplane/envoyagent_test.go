@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"sigs.k8s.io/yaml"
@@ -209,4 +210,22 @@ func b(t *testing.T, in Input) *builder {
 		t.Fatal(err)
 	}
 	return bl
+}
+
+// TestSeedProxyEnvoyArgs: the seed proxy's Envoy reads the mounted
+// configuration, without hot restart (no shared memory to set up in a
+// read-only, unprivileged container), logging at info.
+func TestSeedProxyEnvoyArgs(t *testing.T) {
+	objs, err := SeedProxyObjects(seedProxyInput(model.ExposeTunneling))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := find[*appsv1.Deployment](objs, "Deployment", appSeedProxy)
+	c := dep.Spec.Template.Spec.Containers[0]
+	if want := []string{"--config-path", envoyConfigDir + "/" + envoyConfigKey, "--disable-hot-restart", "--log-level", "info"}; !slices.Equal(c.Args, want) {
+		t.Errorf("args %v, want %v", c.Args, want)
+	}
+	if len(c.VolumeMounts) != 1 || c.VolumeMounts[0].MountPath != envoyConfigDir {
+		t.Errorf("mounts %+v: the configuration is not where --config-path reads it", c.VolumeMounts)
+	}
 }
