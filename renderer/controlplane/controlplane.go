@@ -275,7 +275,7 @@ func Objects(in Input) ([]object.Object, error) {
 	}
 	add(mc...)
 	add(b.networkPolicies()...)
-	targets, err := rollTargets(objs)
+	targets, err := rollTargets(objs, renewal)
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", b.c.Name, err)
 	}

@@ -113,9 +113,10 @@ done
 `
 
 // rollTargets returns, by Deployment, the Secrets mounted by its
-// containers that renewal marks reloadRoll, and fails on a container that
-// mounts a Secret and is not in renewal.
-func rollTargets(objs []object.Object) (map[string][]string, error) {
+// containers that renewal (the table above, or a test's) marks
+// reloadRoll, and fails on a container that mounts a Secret and is not in
+// renewal.
+func rollTargets(objs []object.Object, renewal map[string]reload) (map[string][]string, error) {
 	out := map[string][]string{}
 	for _, o := range objs {
 		var name string

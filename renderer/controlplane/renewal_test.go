@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,15 +143,17 @@ func TestEveryCertificateRenewalReachesItsComponent(t *testing.T) {
 }
 
 // TestRenderFailsWithoutRenewal: a container that mounts a certificate
-// and is not in renewal cannot be rendered.
+// and is not in the renewal table cannot be rendered.
 func TestRenderFailsWithoutRenewal(t *testing.T) {
+	objs := render(t, renewalInputs()["konnectivity-tunneling"])
+	if _, err := rollTargets(objs, renewal); err != nil {
+		t.Fatal(err)
+	}
 	for _, key := range []string{"apiserver/konnectivity-server", "etcd/etcd", "etcd-backup/snapshot"} {
-		saved := renewal[key]
-		delete(renewal, key)
-		in := renewalInputs()["konnectivity-tunneling"]
-		_, err := Objects(in)
-		renewal[key] = saved
-		if err == nil || !strings.Contains(err.Error(), "no way for a renewed certificate") {
+		table := maps.Clone(renewal)
+		delete(table, key)
+		_, err := rollTargets(objs, table)
+		if err == nil || !strings.Contains(err.Error(), "no way for a renewed certificate") || !strings.Contains(err.Error(), strings.Split(key, "/")[1]) {
 			t.Errorf("without renewal[%s]: err %v", key, err)
 		}
 	}
