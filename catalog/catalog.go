@@ -72,6 +72,9 @@ type Images struct {
 	// External cloud-controller-managers, on the seed: AWS's depends on
 	// the minor, Hetzner's and DigitalOcean's do not.
 	CCMAWS, CCMHetzner, CCMDigitalOcean string
+	// NetworkInterfaceManager puts the envoy-agent's address on a dummy
+	// interface of every customer node (Kubermatic's image for it).
+	NetworkInterfaceManager string
 }
 
 // file is the on-disk layout of catalog.yaml; see the comment at its top.
@@ -107,6 +110,7 @@ type imagesFile struct {
 	KubermaticAPI               string `json:"kubermaticAPI"`
 	KubermaticControllerManager string `json:"kubermaticControllerManager"`
 	KubermaticDashboard         string `json:"kubermaticDashboard"`
+	NetworkInterfaceManager     string `json:"networkInterfaceManager"`
 
 	KubermaticAPIEE               string `json:"kubermaticAPIEE"`
 	KubermaticControllerManagerEE string `json:"kubermaticControllerManagerEE"`
@@ -192,6 +196,7 @@ func build(f *file) (*Catalog, error) {
 		{"images.calicoNode", f.Images.CalicoNode},
 		{"images.calicoCNI", f.Images.CalicoCNI},
 		{"images.flannel", f.Images.Flannel},
+		{"images.networkInterfaceManager", f.Images.NetworkInterfaceManager},
 		{"images.kubermaticAPI", f.Images.KubermaticAPI},
 		{"images.kubermaticControllerManager", f.Images.KubermaticControllerManager},
 		{"images.kubermaticDashboard", f.Images.KubermaticDashboard},
@@ -375,6 +380,7 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		CCMAWS:                        rw(m.CCMAWS),
 		CCMHetzner:                    rw(g.CCMHetzner),
 		CCMDigitalOcean:               rw(g.CCMDigitalOcean),
+		NetworkInterfaceManager:       rw(g.NetworkInterfaceManager),
 	}
 }
 

@@ -261,6 +261,7 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 			CCMAWS:                        "registry.k8s.io/provider-aws/cloud-controller-manager:" + w.awsCCM,
 			CCMHetzner:                    "docker.io/hetznercloud/hcloud-cloud-controller-manager:v1.34.0",
 			CCMDigitalOcean:               "docker.io/digitalocean/digitalocean-cloud-controller-manager:v0.1.67",
+			NetworkInterfaceManager:       "quay.io/kubermatic/network-interface-manager:v2.31.0",
 		}
 		if got != exp {
 			t.Errorf("Images(%s, \"\") =\n  %+v\nwant\n  %+v", v.Version, got, exp)
@@ -386,6 +387,7 @@ images:
   calicoNode: "quay.io/calico/node:v3.31.7"
   calicoCNI: "quay.io/calico/cni:v3.31.7"
   flannel: "docker.io/flannel/flannel:v0.24.4"
+  networkInterfaceManager: "quay.io/kubermatic/network-interface-manager:v2.31.0"
   kubermaticAPI: "quay.io/kubermatic/dashboard:v2.31.0"
   kubermaticControllerManager: "quay.io/kubermatic/kubermatic:v2.31.0"
   kubermaticDashboard: "quay.io/kubermatic/dashboard:v2.31.0"

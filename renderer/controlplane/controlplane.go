@@ -29,10 +29,6 @@ const (
 	// tunnelingSecurePort is the apiserver's port on Tunneling seeds, where
 	// the seed's nodeport-proxy routes by SNI on :6443.
 	tunnelingSecurePort = 6443
-	// tunnelingAgentIP is the address the envoy-agent of a Tunneling
-	// cluster listens on in every worker node (Kubermatic's
-	// DefaultTunnelingAgentIP); kubelets reach the apiserver there.
-	tunnelingAgentIP = "100.64.30.10"
 	// userNodePortRange is the NodePort range of the customer cluster
 	// (Kubermatic's DefaultNodePortRange), unrelated to the seed's range.
 	userNodePortRange = "30000-32767"
@@ -284,6 +280,11 @@ func Objects(in Input) ([]object.Object, error) {
 	}
 	add(ccm...)
 	add(b.networkPolicies()...)
+	targets, err := rollTargets(objs, renewal)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", b.c.Name, err)
+	}
+	add(b.certRoller(targets)...)
 	object.Sort(objs)
 	return objs, nil
 }

@@ -582,7 +582,9 @@ func TestCertificates(t *testing.T) {
 					t.Errorf("apiserver-tls lacks SAN %s: %v", san, tls.Spec.DNSNames)
 				}
 			}
-			for _, ip := range []string{"10.240.16.1", "127.0.0.1"} {
+			// 100.64.30.10: the kubernetes Service's endpoint (the
+			// envoy-agent), on every expose strategy.
+			for _, ip := range []string{"10.240.16.1", "127.0.0.1", "100.64.30.10"} {
 				if !slices.Contains(tls.Spec.IPAddresses, ip) {
 					t.Errorf("apiserver-tls lacks IP %s: %v", ip, tls.Spec.IPAddresses)
 				}
@@ -677,7 +679,7 @@ func TestContainers(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			objs := render(t, v.input())
 			specs := podSpecs(objs)
-			want := []string{"Deployment/apiserver", "Deployment/controller-manager", "Deployment/scheduler", "StatefulSet/etcd", "Deployment/kubeconfig-writer"}
+			want := []string{"Deployment/apiserver", "Deployment/controller-manager", "Deployment/scheduler", "StatefulSet/etcd", "Deployment/kubeconfig-writer", "Deployment/cert-roller"}
 			if !v.noMonitoring {
 				want = append(want, "StatefulSet/prometheus")
 			}
@@ -701,9 +703,10 @@ func TestContainers(t *testing.T) {
 				if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 					t.Errorf("%s: pod seccompProfile is not RuntimeDefault", wl)
 				}
-				// Only Prometheus (service discovery) and the kubeconfig
-				// writer (its Secret) talk to the seed's API.
-				if automount := spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken; automount != (wl == "StatefulSet/prometheus" || wl == "Deployment/kubeconfig-writer") {
+				// Only Prometheus (service discovery), the kubeconfig
+				// writer (its Secret) and the cert-roller (the Deployments
+				// it rolls) talk to the seed's API.
+				if automount := spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken; automount != (wl == "StatefulSet/prometheus" || wl == "Deployment/kubeconfig-writer" || wl == "Deployment/cert-roller") {
 					t.Errorf("%s: automounts a service account token: %v", wl, automount)
 				}
 				if spec.ServiceAccountName == "" || find[*corev1.ServiceAccount](objs, "ServiceAccount", spec.ServiceAccountName) == nil {
@@ -822,6 +825,9 @@ func TestMounts(t *testing.T) {
 					// provides reports whether file is in a volume mounted in c.
 					provides := func(file string) bool {
 						for _, m := range c.VolumeMounts {
+							if file == m.MountPath {
+								return true // a folder, e.g. the cert-roller's
+							}
 							rel, ok := strings.CutPrefix(file, strings.TrimSuffix(m.MountPath, "/")+"/")
 							if !ok {
 								continue

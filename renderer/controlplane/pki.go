@@ -9,8 +9,8 @@ import (
 	cmmeta "github.com/cert-manager/cert-manager/pkg/apis/meta/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
+	"github.com/fleetc/fleetc/renderer/usercluster"
 )
 
 // Issuers.
@@ -107,10 +107,11 @@ func (b *builder) certs() []cert {
 		"kubernetes.default.svc",
 		"kubernetes.default.svc.cluster.local",
 	}, svc(svcAPIServerExternal)...)
-	apiserverIPs := []string{b.serviceIP, "127.0.0.1"}
-	if b.in.Seed.Expose == model.ExposeTunneling {
-		apiserverIPs = append(apiserverIPs, tunnelingAgentIP)
-	}
+	// Pods reach the apiserver at the kubernetes Service's address, whose
+	// endpoint is the envoy-agent's address on every node, on every expose
+	// strategy (package usercluster); a client on a node may dial it
+	// directly.
+	apiserverIPs := []string{b.serviceIP, "127.0.0.1", usercluster.AgentIP}
 
 	etcdDNS := []string{"localhost"}
 	for i := 0; i < b.c.Etcd.Replicas; i++ {

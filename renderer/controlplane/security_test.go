@@ -328,7 +328,7 @@ func TestSecurityContexts(t *testing.T) {
 					p.SeccompProfile == nil || p.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 					t.Errorf("%s: pod securityContext %+v", name, p)
 				}
-				if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken != (name == "StatefulSet/prometheus" || name == "Deployment/kubeconfig-writer") {
+				if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken != (name == "StatefulSet/prometheus" || name == "Deployment/kubeconfig-writer" || name == "Deployment/cert-roller") {
 					t.Errorf("%s: automountServiceAccountToken %v", name, spec.AutomountServiceAccountToken)
 				}
 				for _, c := range append(slices.Clone(spec.InitContainers), spec.Containers...) {

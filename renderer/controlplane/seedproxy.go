@@ -15,17 +15,21 @@ import (
 	"github.com/fleetc/fleetc/renderer/encode"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
+	"github.com/fleetc/fleetc/renderer/usercluster"
 )
 
 // The seed-level nodeport-proxy (Kubermatic's nodeport-proxy in namespace
 // kubermatic, kkp:pkg/controller/operator/seed/resources/nodeportproxy):
 // one Envoy behind one LoadBalancer Service per seed that makes the
 // apiservers and tunnels of the seed's clusters reachable from outside.
-//   - Tunneling: one port, 6443, routed by TLS server name:
+//   - Tunneling: port 6443, routed by TLS server name:
 //     <cluster>.<seed>.<domain> to the cluster's apiserver-external Service,
 //     konnectivity-server.<cluster>.<seed>.<domain> to its
-//     konnectivity-server Service. A wildcard DNS record
-//     *.<seed>.<domain> points at the Service's address.
+//     konnectivity-server Service; and port 8088, HTTP/2 CONNECT tunnels
+//     of the clusters' envoy-agents, routed by authority
+//     <cluster>.<seed>.<domain>:6443 to the apiserver-external Service. A
+//     wildcard DNS record *.<seed>.<domain> points at the Service's
+//     address.
 //   - NodePort: one port per cluster's apiserver and tunnel NodePort,
 //     forwarded to the cluster's Service.
 //
@@ -39,6 +43,8 @@ const (
 	svcSeedProxy       = "nodeport-proxy"
 	seedProxyReplicas  = 3 // Kubermatic's default envoy replicas
 	tlsInspectorType   = "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"
+	hcmType            = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+	routerType         = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
 )
 
 // SeedProxyInput is what the seed-level proxy is rendered from.
@@ -74,7 +80,72 @@ type sniListenerFilter struct {
 
 type sniFilterChain struct {
 	FilterChainMatch *sniChainMatch `json:"filter_chain_match,omitempty"`
-	Filters          []envoyFilter  `json:"filters"`
+	Filters          []seedFilter   `json:"filters"`
+}
+
+// seedFilter is a network filter: a TCP proxy, or (the CONNECT listener)
+// an HTTP connection manager.
+type seedFilter struct {
+	Name        string           `json:"name"`
+	TypedConfig seedFilterConfig `json:"typed_config"`
+}
+
+// seedFilterConfig holds the fields of
+// envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy and of
+// envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+// that fleetc sets; @type says which one it is.
+type seedFilterConfig struct {
+	Type       string `json:"@type"`
+	StatPrefix string `json:"stat_prefix"`
+	// TcpProxy.
+	Cluster     string `json:"cluster,omitempty"`
+	IdleTimeout string `json:"idle_timeout,omitempty"`
+	// HttpConnectionManager.
+	CodecType            string                `json:"codec_type,omitempty"`
+	HTTP2ProtocolOptions *http2ProtocolOptions `json:"http2_protocol_options,omitempty"`
+	UpgradeConfigs       []upgradeConfig       `json:"upgrade_configs,omitempty"`
+	RouteConfig          *routeConfig          `json:"route_config,omitempty"`
+	HTTPFilters          []httpFilter          `json:"http_filters,omitempty"`
+}
+
+type http2ProtocolOptions struct {
+	AllowConnect bool `json:"allow_connect"`
+}
+
+type upgradeConfig struct {
+	UpgradeType   string    `json:"upgrade_type"`
+	ConnectConfig *struct{} `json:"connect_config,omitempty"`
+}
+
+type routeConfig struct {
+	Name         string        `json:"name"`
+	VirtualHosts []virtualHost `json:"virtual_hosts"`
+}
+
+type virtualHost struct {
+	Name    string      `json:"name"`
+	Domains []string    `json:"domains"`
+	Routes  []httpRoute `json:"routes"`
+}
+
+type httpRoute struct {
+	Match httpRouteMatch  `json:"match"`
+	Route httpRouteAction `json:"route"`
+}
+
+type httpRouteMatch struct {
+	ConnectMatcher struct{} `json:"connect_matcher"`
+}
+
+type httpRouteAction struct {
+	Cluster        string          `json:"cluster"`
+	UpgradeConfigs []upgradeConfig `json:"upgrade_configs"`
+	IdleTimeout    string          `json:"idle_timeout"`
+}
+
+type httpFilter struct {
+	Name        string            `json:"name"`
+	TypedConfig map[string]string `json:"typed_config"`
 }
 
 type sniChainMatch struct {
@@ -87,6 +158,7 @@ type route struct {
 	host    string // the Service's DNS name
 	port    int32  // the Service's port
 	sni     string // Tunneling: the TLS server name
+	connect bool   // Tunneling: reachable by CONNECT to <sni>:6443 too
 	extPort int32  // NodePort: the port the proxy listens on
 }
 
@@ -96,7 +168,7 @@ func seedRoutes(in SeedProxyInput) []route {
 		ns := c.Namespace()
 		external := fmt.Sprintf("%s.%s.%s", c.Name, in.Seed.Name, in.Master.Domain)
 		svc := func(name string) string { return fmt.Sprintf("%s.%s.svc.cluster.local.", name, ns) }
-		api := route{name: ns + "-apiserver", host: svc(svcAPIServerExternal), port: 443, sni: external, extPort: int32(c.Resolved.NodePort)}
+		api := route{name: ns + "-apiserver", host: svc(svcAPIServerExternal), port: 443, sni: external, connect: true, extPort: int32(c.Resolved.NodePort)}
 		tunnel := route{name: ns + "-tunnel", host: svc(svcKonnectivity), port: 443, sni: svcKonnectivity + "." + external, extPort: int32(c.Resolved.TunnelNodePort)}
 		if c.Tunnel == model.TunnelOpenVPN {
 			// OpenVPN has no TLS server name: on Tunneling seeds it is
@@ -117,10 +189,56 @@ func strictDNS(r route) envoyCluster {
 	}
 }
 
-func tcpProxy(r route) []envoyFilter {
-	return []envoyFilter{{Name: "envoy.filters.network.tcp_proxy", TypedConfig: envoyTCPProxy{
+func tcpProxy(r route) []seedFilter {
+	return []seedFilter{{Name: "envoy.filters.network.tcp_proxy", TypedConfig: seedFilterConfig{
 		Type: envoyTCPProxyType, StatPrefix: r.name, Cluster: r.name, IdleTimeout: envoyIdleTimeout,
 	}}}
+}
+
+// connectListener terminates the HTTP/2 CONNECT tunnels of the
+// envoy-agents of a Tunneling seed's clusters (port 8088, as Kubermatic's
+// nodeport-proxy): a tunnel whose authority is <external name>:6443 is
+// joined to that cluster's apiserver-external Service. Pods dial the
+// `kubernetes` Service by its IP address, so their TLS carries no server
+// name the SNI listener could route by; the agent names the cluster in
+// the CONNECT request instead.
+func connectListener(in SeedProxyInput, routes []route) sniListener {
+	rc := &routeConfig{Name: "tunneling"}
+	for _, r := range routes {
+		if !r.connect {
+			continue
+		}
+		rc.VirtualHosts = append(rc.VirtualHosts, virtualHost{
+			Name:    r.name,
+			Domains: []string{usercluster.ConnectAuthority(r.sni)},
+			Routes: []httpRoute{{Route: httpRouteAction{
+				Cluster:        r.name,
+				UpgradeConfigs: []upgradeConfig{{UpgradeType: "CONNECT", ConnectConfig: &struct{}{}}},
+				IdleTimeout:    envoyIdleTimeout,
+			}}},
+		})
+	}
+	return sniListener{
+		Name:    "tunneling",
+		Address: envoyAddress{SocketAddress: envoySocketAddress{Address: "0.0.0.0", PortValue: usercluster.TunnelingConnectPort}},
+		FilterChains: []sniFilterChain{{Filters: []seedFilter{{
+			Name: "envoy.filters.network.http_connection_manager",
+			TypedConfig: seedFilterConfig{
+				Type:       hcmType,
+				StatPrefix: "tunneling",
+				// The agents speak HTTP/2 without TLS (prior knowledge);
+				// the tunnelled bytes are the client's own TLS.
+				CodecType:            "HTTP2",
+				HTTP2ProtocolOptions: &http2ProtocolOptions{AllowConnect: true},
+				UpgradeConfigs:       []upgradeConfig{{UpgradeType: "CONNECT"}},
+				RouteConfig:          rc,
+				HTTPFilters: []httpFilter{{
+					Name:        "envoy.filters.http.router",
+					TypedConfig: map[string]string{"@type": routerType},
+				}},
+			},
+		}}}},
+	}
 }
 
 // seedProxyConfig returns the Envoy configuration and the ports it serves.
@@ -142,8 +260,8 @@ func seedProxyConfig(in SeedProxyInput) (sniBootstrap, []int32) {
 			l.FilterChains = append(l.FilterChains, sniFilterChain{FilterChainMatch: &sniChainMatch{ServerNames: []string{r.sni}}, Filters: tcpProxy(r)})
 			cfg.StaticResources.Clusters = append(cfg.StaticResources.Clusters, strictDNS(r))
 		}
-		cfg.StaticResources.Listeners = []sniListener{l}
-		ports = []int32{tunnelingSecurePort}
+		cfg.StaticResources.Listeners = []sniListener{l, connectListener(in, routes)}
+		ports = []int32{tunnelingSecurePort, usercluster.TunnelingConnectPort}
 	case model.ExposeNodePort:
 		for _, r := range routes {
 			cfg.StaticResources.Listeners = append(cfg.StaticResources.Listeners, sniListener{

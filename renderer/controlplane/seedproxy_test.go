@@ -54,7 +54,7 @@ func TestSeedProxyTunneling(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := find[*corev1.Service](objs, "Service", svcSeedProxy)
-	if svc == nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer || len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 6443 {
+	if svc == nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer || len(svc.Spec.Ports) != 2 || svc.Spec.Ports[0].Port != 6443 || svc.Spec.Ports[1].Port != 8088 {
 		t.Fatalf("service %+v", svc)
 	}
 	cm := find[*corev1.ConfigMap](objs, "ConfigMap", appSeedProxy)

@@ -18,6 +18,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -34,6 +35,9 @@ var kinds = map[string]func() any{
 	"v1/ServiceAccount": func() any { return new(corev1.ServiceAccount) },
 	"v1/ConfigMap":      func() any { return new(corev1.ConfigMap) },
 	"v1/Secret":         func() any { return new(corev1.Secret) },
+	"v1/Endpoints":      func() any { return new(corev1.Endpoints) }, //nolint:staticcheck // the kubernetes Service's, as the apiserver writes them
+
+	"discovery.k8s.io/v1/EndpointSlice": func() any { return new(discoveryv1.EndpointSlice) },
 
 	"apps/v1/Deployment":                 func() any { return new(appsv1.Deployment) },
 	"apps/v1/StatefulSet":                func() any { return new(appsv1.StatefulSet) },

@@ -13,6 +13,8 @@
 //   - the webhook registrations of machine-controller and OSM
 //     (webhooks.go), and the cloud-controller-manager's RBAC (ccm.go);
 //   - metrics-server;
+//   - the envoy-agent on every node and the endpoints of the `kubernetes`
+//     Service that point at it (envoyagent.go);
 //   - the node pools as MachineDeployments, with machine-controller's CRDs;
 //   - the project members' RBAC (when the master has an OIDC issuer);
 //   - the node-bootstrap RBAC (bootstrap.go).
@@ -133,6 +135,11 @@ func Objects(in Input) ([]object.Object, error) {
 		add(vpn...)
 	}
 	add(b.metricsServer()...)
+	agent, err := b.envoyAgent()
+	if err != nil {
+		return nil, err
+	}
+	add(agent...)
 	md, err := b.machines()
 	if err != nil {
 		return nil, err
