@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -167,5 +168,32 @@ func TestToolKeysPerBinary(t *testing.T) {
 		if changed := after[b] != recipe[b]; changed != (b == "etcdutl") {
 			t.Errorf("a change of etcdutl's ldflags: %s key changed %v, want %v", b, changed, b == "etcdutl")
 		}
+	}
+}
+
+// Boot networks run side by side: their gateways differ and lie in their
+// own /18, and the seed's serving certificate holds every one of them.
+func TestBootNetworkRanges(t *testing.T) {
+	seen := map[string]bool{}
+	ips := seedIPs()
+	for k := range Networks {
+		gw := GatewayOf(k)
+		if seen[gw] {
+			t.Errorf("network %d: gateway %s is another network's", k, gw)
+		}
+		seen[gw] = true
+		if want := "198.18." + strconv.Itoa(64*k) + ".1"; gw != want {
+			t.Errorf("network %d: gateway %s, want %s", k, gw, want)
+		}
+		found := false
+		for _, ip := range ips {
+			found = found || ip.String() == gw
+		}
+		if !found {
+			t.Errorf("the seed's serving certificate lacks network %d's gateway %s", k, gw)
+		}
+	}
+	if GatewayOf(0) != Gateway {
+		t.Errorf("GatewayOf(0) = %s, want %s", GatewayOf(0), Gateway)
 	}
 }

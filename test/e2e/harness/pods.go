@@ -645,7 +645,7 @@ func (p *Pod) field(fieldPath string) (string, error) {
 	case "status.podIPs":
 		return p.Net.IP, nil
 	case "status.hostIP", "status.hostIPs":
-		return Gateway, nil
+		return p.Net.Gateway, nil
 	case "spec.nodeName":
 		return "boot-node", nil
 	case "spec.serviceAccountName":
