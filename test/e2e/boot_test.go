@@ -26,6 +26,10 @@ const ClusterEnv = "FLEETC_E2E_CLUSTER"
 // (the bar: under 60 s per cluster on 2 cores once built).
 const bootTimeout = 90 * time.Second
 
+// parallelBootTimeout bounds the wait for one control plane when three boot
+// at the same time on two cores.
+const parallelBootTimeout = 3 * time.Minute
+
 // bootCluster is a cluster folder of the tree the boot tier can boot.
 type bootCluster struct {
 	Seed, Name, Dir string
@@ -148,10 +152,17 @@ func TestBoot(t *testing.T) {
 	bin := harness.Binaries(t)
 	tree := renderedTree(t)
 	version := binaryVersion(t, bin)
-	for _, c := range pickBootClusters(t, tree, version) {
+	clusters := pickBootClusters(t, tree, version)
+	if len(clusters) > harness.Networks {
+		t.Fatalf("%d clusters to boot at once, but only %d boot networks", len(clusters), harness.Networks)
+	}
+	for i, c := range clusters {
 		t.Run(c.Strategy+"/"+c.Name, func(t *testing.T) {
+			// The clusters boot at the same time, each with its seed on a
+			// network of its own.
+			t.Parallel()
 			start := time.Now()
-			b, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Timeout: bootTimeout})
+			b, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Timeout: parallelBootTimeout, Network: i})
 			if err != nil {
 				t.Fatalf("boot %s: %v", c.Name, err)
 			}
@@ -346,9 +357,12 @@ func TestBootFails(t *testing.T) {
 			crashLoop: 2,
 		},
 	}
-	for _, tc := range cases {
+	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Mutate: tc.mutate, Timeout: 45 * time.Second, CrashLoop: tc.crashLoop, Logf: func(string, ...any) {}})
+			// The broken renders boot at the same time, each on a network
+			// of its own.
+			t.Parallel()
+			_, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Mutate: tc.mutate, Timeout: 90 * time.Second, CrashLoop: tc.crashLoop, Logf: func(string, ...any) {}, Network: i})
 			if err == nil {
 				t.Fatalf("a render with %s booted", tc.name)
 			}

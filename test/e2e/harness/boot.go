@@ -48,6 +48,9 @@ type BootOptions struct {
 	CrashLoop int
 	// Logf reports progress and the runtime's substitutions.
 	Logf func(format string, args ...any)
+	// Network is the boot network's index (0 <= Network < Networks):
+	// boots on different networks can run at the same time.
+	Network int
 }
 
 // Booted is a running control plane.
@@ -150,17 +153,17 @@ func Boot(t testing.TB, opts BootOptions) (*Booted, error) {
 		return nil, err
 	}
 
-	b.Net = NewNetwork(t)
+	b.Net = NewNetworkIndex(t, opts.Network)
 	gw := FreePorts(t, 1)[0]
 	b.SeedGatewayPort = gw
-	if err := b.Net.Forward(net.JoinHostPort(Gateway, strconv.Itoa(gw)), func() []string {
+	if err := b.Net.Forward(net.JoinHostPort(b.Net.Gateway, strconv.Itoa(gw)), func() []string {
 		return []string{fmt.Sprintf("127.0.0.1:%d", seed.Port)}
 	}); err != nil {
 		return nil, err
 	}
 	rt := NewPodRuntime(t, b.Net, seed.Clientset)
 	rt.Logf = logf
-	rt.SeedHost, rt.SeedPort, rt.SeedCA = Gateway, gw, seed.CAPEM
+	rt.SeedHost, rt.SeedPort, rt.SeedCA = b.Net.Gateway, gw, seed.CAPEM
 	for _, name := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
 		rt.Binaries[name] = filepath.Join(opts.Bin, name)
 	}

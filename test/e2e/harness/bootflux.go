@@ -66,10 +66,10 @@ func (b *Booted) StartFlux(t testing.TB, bin, tree, seed string, extra map[strin
 		return nil, err
 	}
 	gitPort := FreePorts(t, 1)[0]
-	if err := b.Net.Forward(net.JoinHostPort(Gateway, strconv.Itoa(gitPort)), func() []string { return []string{local.Host} }); err != nil {
+	if err := b.Net.Forward(net.JoinHostPort(b.Net.Gateway, strconv.Itoa(gitPort)), func() []string { return []string{local.Host} }); err != nil {
 		return nil, err
 	}
-	f := &BootFlux{Repo: repo, b: b, URL: fmt.Sprintf("http://%s%s", net.JoinHostPort(Gateway, strconv.Itoa(gitPort)), local.Path)}
+	f := &BootFlux{Repo: repo, b: b, URL: fmt.Sprintf("http://%s%s", net.JoinHostPort(b.Net.Gateway, strconv.Itoa(gitPort)), local.Path)}
 
 	if f.Pod, err = b.Net.AddPod("flux-system"); err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (b *Booted) StartFlux(t testing.TB, bin, tree, seed string, extra map[strin
 	// The controllers' kubeconfig: the seed's API through the gateway.
 	kc := clientcmdapi.NewConfig()
 	kc.Clusters["seed"] = &clientcmdapi.Cluster{
-		Server:                   fmt.Sprintf("https://%s", net.JoinHostPort(Gateway, strconv.Itoa(b.SeedGatewayPort))),
+		Server:                   fmt.Sprintf("https://%s", net.JoinHostPort(b.Net.Gateway, strconv.Itoa(b.SeedGatewayPort))),
 		CertificateAuthorityData: b.Seed.CAPEM,
 	}
 	kc.AuthInfos["flux"] = &clientcmdapi.AuthInfo{ClientCertificateData: b.Seed.Config.TLSClientConfig.CertData, ClientKeyData: b.Seed.Config.TLSClientConfig.KeyData}

@@ -61,7 +61,7 @@ func newPKI(dir string) (*pki, error) {
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		// Gateway: pods of the boot tier reach the seed there.
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(Gateway)},
+		IPAddresses: seedIPs(),
 		DNSNames:    []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
 	})
 	if err != nil {
@@ -157,4 +157,14 @@ func keyToPEM(key *ecdsa.PrivateKey) ([]byte, error) {
 		return nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), nil
+}
+
+// seedIPs are the addresses the seed's API server is reached at: 127.0.0.1
+// and every boot network's gateway.
+func seedIPs() []net.IP {
+	ips := []net.IP{net.ParseIP("127.0.0.1")}
+	for k := range Networks {
+		ips = append(ips, net.ParseIP(GatewayOf(k)))
+	}
+	return ips
 }

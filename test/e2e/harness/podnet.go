@@ -38,16 +38,28 @@ import (
 	"time"
 )
 
-// Gateway is the bridge's address: the pods' default route, and where the
-// test process serves what pods reach in the root namespace (the seed's API
-// server, the git server).
+// Gateway is the bridge's address of network 0: the pods' default route,
+// and where the test process serves what pods reach in the root namespace
+// (the seed's API server, the git server). Network k (NewNetworkIndex) has
+// GatewayOf(k).
 const Gateway = "198.18.0.1"
+
+// Networks is how many boot networks can exist side by side: network k has
+// the pod addresses 198.18.64k.0/18 and the Service addresses
+// 198.19.64k.0/18, so boots on different networks run concurrently.
+const Networks = 4
+
+// GatewayOf is network k's bridge address.
+func GatewayOf(k int) string { return fmt.Sprintf("198.18.%d.1", 64*k) }
 
 // Network is one test's pod network.
 type Network struct {
 	t      testing.TB
 	id     string // short random id, prefix of every interface and namespace
 	bridge string
+	index  int // which of the Networks address ranges
+	// Gateway is the bridge's address (GatewayOf(index)).
+	Gateway string
 
 	mu       sync.Mutex
 	nextPod  int
@@ -63,6 +75,8 @@ type PodNet struct {
 	Name string // the pod name, for messages
 	NS   string // the network namespace, for `ip netns exec`
 	IP   string
+	// Gateway is the network's bridge address: the pod's host, seen from it.
+	Gateway string
 }
 
 // run runs a command and fails with its output.
@@ -78,6 +92,16 @@ func run(name string, args ...string) error {
 // and iproute2; t.Cleanup removes everything it made.
 func NewNetwork(t testing.TB) *Network {
 	t.Helper()
+	return NewNetworkIndex(t, 0)
+}
+
+// NewNetworkIndex creates network k (0 <= k < Networks): networks with
+// different k can exist at the same time.
+func NewNetworkIndex(t testing.TB, k int) *Network {
+	t.Helper()
+	if k < 0 || k >= Networks {
+		t.Fatalf("network %d: there are %d", k, Networks)
+	}
 	if os.Geteuid() != 0 {
 		t.Fatal("the boot tier runs pods in network and mount namespaces and needs root")
 	}
@@ -86,13 +110,13 @@ func NewNetwork(t testing.TB) *Network {
 	}
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
-	n := &Network{t: t, id: "fb" + hex.EncodeToString(b), hosts: map[string][]string{}}
+	n := &Network{t: t, id: "fb" + hex.EncodeToString(b), hosts: map[string][]string{}, index: k, Gateway: GatewayOf(k)}
 	n.bridge = n.id + "br"
 	// Leftovers of an earlier run that was killed hold the same addresses.
-	sweepStale()
+	sweepStale(n.Gateway)
 	for _, c := range [][]string{
 		{"link", "add", n.bridge, "type", "bridge"},
-		{"addr", "add", Gateway + "/16", "dev", n.bridge},
+		{"addr", "add", n.Gateway + "/18", "dev", n.bridge},
 		{"link", "set", n.bridge, "up"},
 	} {
 		if err := run("ip", c...); err != nil {
@@ -103,26 +127,29 @@ func NewNetwork(t testing.TB) *Network {
 	return n
 }
 
-// sweepStale removes bridges and namespaces that a killed run left behind
-// (names start with "fb" and carry the harness's suffixes).
-func sweepStale() {
-	out, _ := exec.Command("ip", "-o", "link", "show", "type", "bridge").Output()
+// sweepStale removes the bridge that holds gateway, left behind by a killed
+// run (its name starts with "fb" and ends with "br"), and that bridge's
+// namespaces. Networks of other ranges, maybe in use by this process, stay.
+func sweepStale(gateway string) {
+	out, _ := exec.Command("ip", "-o", "-4", "addr", "show").Output()
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 2 {
+		if len(f) < 4 || f[2] != "inet" || !strings.HasPrefix(f[3], gateway+"/") {
 			continue
 		}
-		name := strings.TrimSuffix(f[1], ":")
-		if strings.HasPrefix(name, "fb") && strings.HasSuffix(name, "br") && len(name) == 10 {
-			_ = run("ip", "link", "del", name)
+		name := f[1]
+		if !strings.HasPrefix(name, "fb") || !strings.HasSuffix(name, "br") || len(name) != 10 {
+			continue
 		}
-	}
-	out, _ = exec.Command("ip", "netns", "list").Output()
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 0 && strings.HasPrefix(f[0], "fb") && strings.Contains(f[0], "-p") {
-			_ = run("ip", "netns", "del", f[0])
-			_ = os.RemoveAll(filepath.Join("/etc/netns", f[0]))
+		_ = run("ip", "link", "del", name)
+		id := strings.TrimSuffix(name, "br")
+		nss, _ := exec.Command("ip", "netns", "list").Output()
+		for _, l := range strings.Split(string(nss), "\n") {
+			g := strings.Fields(l)
+			if len(g) > 0 && strings.HasPrefix(g[0], id+"-p") {
+				_ = run("ip", "netns", "del", g[0])
+				_ = os.RemoveAll(filepath.Join("/etc/netns", g[0]))
+			}
 		}
 	}
 }
@@ -149,11 +176,11 @@ func (n *Network) AddPod(name string) (*PodNet, error) {
 	n.nextPod++
 	i := n.nextPod
 	n.mu.Unlock()
-	if i > 250*250 {
+	if i > 63*250 {
 		return nil, fmt.Errorf("pod network full")
 	}
-	ip := fmt.Sprintf("198.18.%d.%d", 1+(i-1)/250, 2+(i-1)%250)
-	p := &PodNet{Name: name, NS: fmt.Sprintf("%s-p%d", n.id, i), IP: ip}
+	ip := fmt.Sprintf("198.18.%d.%d", 64*n.index+1+(i-1)/250, 2+(i-1)%250)
+	p := &PodNet{Name: name, NS: fmt.Sprintf("%s-p%d", n.id, i), IP: ip, Gateway: n.Gateway}
 	host := fmt.Sprintf("%sh%d", n.id, i)
 	for _, c := range [][]string{
 		{"netns", "add", p.NS},
@@ -161,9 +188,9 @@ func (n *Network) AddPod(name string) (*PodNet, error) {
 		{"link", "set", host, "master", n.bridge},
 		{"link", "set", host, "up"},
 		{"-n", p.NS, "link", "set", "lo", "up"},
-		{"-n", p.NS, "addr", "add", ip + "/16", "dev", "eth0"},
+		{"-n", p.NS, "addr", "add", ip + "/18", "dev", "eth0"},
 		{"-n", p.NS, "link", "set", "eth0", "up"},
-		{"-n", p.NS, "route", "add", "default", "via", Gateway},
+		{"-n", p.NS, "route", "add", "default", "via", n.Gateway},
 	} {
 		if err := run("ip", c...); err != nil {
 			_ = run("ip", "netns", "del", p.NS)
@@ -277,7 +304,10 @@ func (n *Network) AddServiceIP() (string, error) {
 	n.nextSvc++
 	i := n.nextSvc
 	n.mu.Unlock()
-	ip := fmt.Sprintf("198.19.%d.%d", i/250, 1+i%250)
+	if i >= 64*250 {
+		return "", fmt.Errorf("Service addresses full")
+	}
+	ip := fmt.Sprintf("198.19.%d.%d", 64*n.index+i/250, 1+i%250)
 	if err := run("ip", "addr", "add", ip+"/32", "dev", n.bridge); err != nil {
 		return "", err
 	}

@@ -60,6 +60,14 @@ type PodRuntime struct {
 	// Binaries maps an image's repository (its last path element, e.g.
 	// "kube-apiserver") to an executable on this machine.
 	Binaries map[string]string
+	// ImageFiles describes an image by its files: image repository (last
+	// path element) -> path in the image -> executable on this machine. A
+	// container of such an image sees this machine's filesystem with those
+	// files bound at their paths (each of their folders a fresh tmpfs), and
+	// its command must be one of them or exist here as written. It takes
+	// precedence over Binaries for that image (the etcd image's etcd,
+	// etcdctl and etcdutl; the aws CLI stand-in).
+	ImageFiles map[string]map[string]string
 	// HostImages lists image repositories (last path element) whose
 	// containers run with this machine's own tools (a shell, kubectl): the
 	// command must exist here as written.
@@ -160,6 +168,7 @@ func NewPodRuntime(t testing.TB, net *Network, seed kubernetes.Interface) *PodRu
 	return &PodRuntime{
 		t: t, Net: net, Seed: seed, Work: work,
 		Binaries:   map[string]string{},
+		ImageFiles: map[string]map[string]string{},
 		HostImages: map[string]bool{},
 		Logf:       t.Logf,
 	}
@@ -415,6 +424,11 @@ func (r *PodRuntime) materialize(ctx context.Context, p *Pod) (map[string]volume
 	}
 	for _, v := range vols {
 		dir := filepath.Join(p.dir, "volumes", v.Name)
+		if v.PersistentVolumeClaim != nil {
+			// A claim is the namespace's, by name: every pod that mounts
+			// it sees the same folder (a restore pod, then the member).
+			dir = filepath.Join(r.Work, p.Namespace, "claims", v.PersistentVolumeClaim.ClaimName)
+		}
 		files, mode, err := r.volumeFiles(ctx, p, v)
 		if err != nil {
 			return nil, fmt.Errorf("volume %s: %w", v.Name, err)
@@ -631,7 +645,7 @@ func (p *Pod) field(fieldPath string) (string, error) {
 	case "status.podIPs":
 		return p.Net.IP, nil
 	case "status.hostIP", "status.hostIPs":
-		return Gateway, nil
+		return p.Net.Gateway, nil
 	case "spec.nodeName":
 		return "boot-node", nil
 	case "spec.serviceAccountName":
@@ -672,6 +686,10 @@ func (r *PodRuntime) container(ctx context.Context, p *Pod, c corev1.Container, 
 	}
 	bin, known := r.Binaries[repo]
 	host := r.HostImages[repo]
+	files, described := r.ImageFiles[repo]
+	if described {
+		known, host = false, true
+	}
 	if !known && !host {
 		return nil, "no binary for image " + c.Image + " on this machine", nil
 	}
@@ -717,15 +735,33 @@ func (r *PodRuntime) container(ctx context.Context, p *Pod, c corev1.Container, 
 	if mounts["kube-api-access"].dir != "" {
 		fmt.Fprintf(&script, "mkdir -p /var/run/secrets/kubernetes.io/serviceaccount\nmount --bind %s /var/run/secrets/kubernetes.io/serviceaccount\n", q(mounts["kube-api-access"].dir))
 	}
+	bind := map[string]string{} // path in the container -> file here
 	if known {
-		// The image's binary at the command's path: the folder of the
-		// command gets a fresh tmpfs holding just that file.
-		cmdDir := path.Dir(argv[0])
-		switch cmdDir {
+		// The image's binary at the command's path.
+		bind[argv[0]] = bin
+	}
+	for p, f := range files {
+		bind[p] = f
+	}
+	// Each folder of a bound file gets a fresh tmpfs holding just the
+	// image's files.
+	paths := make([]string, 0, len(bind))
+	for p := range bind {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	dirs := map[string]bool{}
+	for _, p := range paths {
+		dir := path.Dir(p)
+		switch dir {
 		case "/", "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr", "/etc", "/lib":
-			return nil, "", fmt.Errorf("container %s: command %s: the boot tier cannot place a binary in %s", c.Name, argv[0], cmdDir)
+			return nil, "", fmt.Errorf("container %s: %s: the boot tier cannot place a file in %s", c.Name, p, dir)
 		}
-		fmt.Fprintf(&script, "mkdir -p %[1]s\nmount -t tmpfs -o mode=0755 tmpfs %[1]s\ntouch %[2]s\nmount --bind %[3]s %[2]s\n", q(cmdDir), q(argv[0]), q(bin))
+		if !dirs[dir] {
+			dirs[dir] = true
+			fmt.Fprintf(&script, "mkdir -p %[1]s\nmount -t tmpfs -o mode=0755 tmpfs %[1]s\n", q(dir))
+		}
+		fmt.Fprintf(&script, "touch %[1]s\nmount --bind %[2]s %[1]s\n", q(p), q(bind[p]))
 	}
 	wd := c.WorkingDir
 	if wd == "" {
@@ -895,6 +931,8 @@ func (c *Container) supervise(t testing.TB) {
 			select {
 			case <-stopped:
 				return
+			case <-c.stop:
+				return
 			case <-p.done:
 			}
 			c.mu.Lock()
@@ -907,18 +945,24 @@ func (c *Container) supervise(t testing.TB) {
 			select {
 			case <-stopped:
 				return
+			case <-c.stop:
+				return
 			case <-time.After(backoff):
 			}
 			if backoff < 8*time.Second {
 				backoff *= 2
 			}
+			c.mu.Lock()
 			select {
 			case <-stopped:
+				c.mu.Unlock()
+				return
+			case <-c.stop:
+				c.mu.Unlock()
 				return
 			default:
 			}
 			np := c.startProcessEnv(t)
-			c.mu.Lock()
 			c.proc = np
 			c.starts++
 			c.mu.Unlock()
