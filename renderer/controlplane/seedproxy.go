@@ -27,7 +27,9 @@ import (
 //     konnectivity-server.<cluster>.<seed>.<domain> to its
 //     konnectivity-server Service; and port 8088, HTTP/2 CONNECT tunnels
 //     of the clusters' envoy-agents, routed by authority
-//     <cluster>.<seed>.<domain>:6443 to the apiserver-external Service. A
+//     <cluster>.<seed>.<domain>:6443 to the apiserver-external Service and
+//     (tunnel "openvpn") openvpn-server.cluster-<cluster>.svc.cluster.local:1194
+//     to the openvpn-server Service. A
 //     wildcard DNS record *.<seed>.<domain> points at the Service's
 //     address.
 //   - NodePort: one port per cluster's apiserver and tunnel NodePort,
@@ -158,7 +160,7 @@ type route struct {
 	host    string // the Service's DNS name
 	port    int32  // the Service's port
 	sni     string // Tunneling: the TLS server name
-	connect bool   // Tunneling: reachable by CONNECT to <sni>:6443 too
+	connect string // Tunneling: the HTTP CONNECT authority it is reachable by on 8088, if any
 	extPort int32  // NodePort: the port the proxy listens on
 }
 
@@ -168,12 +170,19 @@ func seedRoutes(in SeedProxyInput) []route {
 		ns := c.Namespace()
 		external := fmt.Sprintf("%s.%s.%s", c.Name, in.Seed.Name, in.Master.Domain)
 		svc := func(name string) string { return fmt.Sprintf("%s.%s.svc.cluster.local.", name, ns) }
-		api := route{name: ns + "-apiserver", host: svc(svcAPIServerExternal), port: 443, sni: external, connect: true, extPort: int32(c.Resolved.NodePort)}
+		api := route{
+			name: ns + "-apiserver", host: svc(svcAPIServerExternal), port: 443,
+			sni: external, connect: usercluster.ConnectAuthority(external), extPort: int32(c.Resolved.NodePort),
+		}
 		tunnel := route{name: ns + "-tunnel", host: svc(svcKonnectivity), port: 443, sni: svcKonnectivity + "." + external, extPort: int32(c.Resolved.TunnelNodePort)}
 		if c.Tunnel == model.TunnelOpenVPN {
 			// OpenVPN has no TLS server name: on Tunneling seeds it is
-			// not routed (Kubermatic tunnels it through envoy-agent).
-			tunnel = route{name: ns + "-tunnel", host: svc(svcOpenVPN), port: openVPNPort, extPort: int32(c.Resolved.TunnelNodePort)}
+			// reached only through the envoy-agent's CONNECT tunnel,
+			// under the Service's own name (as Kubermatic's).
+			tunnel = route{
+				name: ns + "-tunnel", host: svc(svcOpenVPN), port: openVPNPort,
+				connect: usercluster.OpenVPNConnectAuthority(ns), extPort: int32(c.Resolved.TunnelNodePort),
+			}
 		}
 		rs = append(rs, api, tunnel)
 	}
@@ -198,19 +207,21 @@ func tcpProxy(r route) []seedFilter {
 // connectListener terminates the HTTP/2 CONNECT tunnels of the
 // envoy-agents of a Tunneling seed's clusters (port 8088, as Kubermatic's
 // nodeport-proxy): a tunnel whose authority is <external name>:6443 is
-// joined to that cluster's apiserver-external Service. Pods dial the
+// joined to that cluster's apiserver-external Service, one whose authority
+// is openvpn-server.<namespace>.svc.cluster.local:1194 to its
+// openvpn-server Service. Pods dial the
 // `kubernetes` Service by its IP address, so their TLS carries no server
 // name the SNI listener could route by; the agent names the cluster in
 // the CONNECT request instead.
 func connectListener(in SeedProxyInput, routes []route) sniListener {
 	rc := &routeConfig{Name: "tunneling"}
 	for _, r := range routes {
-		if !r.connect {
+		if r.connect == "" {
 			continue
 		}
 		rc.VirtualHosts = append(rc.VirtualHosts, virtualHost{
 			Name:    r.name,
-			Domains: []string{usercluster.ConnectAuthority(r.sni)},
+			Domains: []string{r.connect},
 			Routes: []httpRoute{{Route: httpRouteAction{
 				Cluster:        r.name,
 				UpgradeConfigs: []upgradeConfig{{UpgradeType: "CONNECT", ConnectConfig: &struct{}{}}},
@@ -254,11 +265,12 @@ func seedProxyConfig(in SeedProxyInput) (sniBootstrap, []int32) {
 			ListenerFilters: []sniListenerFilter{{Name: "envoy.filters.listener.tls_inspector", TypedConfig: map[string]any{"@type": tlsInspectorType}}},
 		}
 		for _, r := range routes {
-			if r.sni == "" {
-				continue
+			if r.sni != "" {
+				l.FilterChains = append(l.FilterChains, sniFilterChain{FilterChainMatch: &sniChainMatch{ServerNames: []string{r.sni}}, Filters: tcpProxy(r)})
 			}
-			l.FilterChains = append(l.FilterChains, sniFilterChain{FilterChainMatch: &sniChainMatch{ServerNames: []string{r.sni}}, Filters: tcpProxy(r)})
-			cfg.StaticResources.Clusters = append(cfg.StaticResources.Clusters, strictDNS(r))
+			if r.sni != "" || r.connect != "" {
+				cfg.StaticResources.Clusters = append(cfg.StaticResources.Clusters, strictDNS(r))
+			}
 		}
 		cfg.StaticResources.Listeners = []sniListener{l, connectListener(in, routes)}
 		ports = []int32{tunnelingSecurePort, usercluster.TunnelingConnectPort}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"path"
 	"strconv"
 
@@ -51,6 +52,9 @@ const (
 	envoyAgentCfgDir  = "/etc/envoy"
 	envoyAgentCfgKey  = "envoy.yaml"
 	envoyAgentCluster = "apiserver"
+	envoyAgentOpenVPN = "openvpn"
+	// openVPNServerService is the OpenVPN server's Service on the seed.
+	openVPNServerService = "openvpn-server"
 	// annConfigHash rolls the agents when their configuration changes.
 	annConfigHash = "fleetc.io/config-hash"
 
@@ -158,31 +162,53 @@ const (
 
 // EnvoyAgentConfig returns the agent's Envoy configuration: a listener on
 // AgentIP at the apiserver's port, forwarding to the external address
-// (Tunneling: in a CONNECT tunnel through the seed's nodeport-proxy).
+// (Tunneling: in a CONNECT tunnel through the seed's nodeport-proxy). On
+// Tunneling seeds a cluster with tunnel "openvpn" gets a second listener,
+// AgentIP:1194 (the OpenVPN client's remote), tunnelled through the same
+// proxy under the authority of its openvpn-server Service
+// (OpenVPNConnectAuthority), as Kubermatic's envoy-agent.
 func (b *builder) envoyAgentConfig() agentBootstrap {
+	tunneling := b.in.Seed.Expose == model.ExposeTunneling
 	upstream, upstreamPort := b.apiHost, b.apiPort
-	proxy := tcpProxy{Type: tcpProxyType, StatPrefix: envoyAgentCluster, Cluster: envoyAgentCluster}
-	cl := agentCluster{
-		Name: envoyAgentCluster, Type: agentClusterLogic, ConnectTimeout: agentConnTimeout, DNSLookupFamily: agentDNSFamily,
-	}
-	if b.in.Seed.Expose == model.ExposeTunneling {
+	if tunneling {
 		upstreamPort = TunnelingConnectPort
-		proxy.TunnelingConfig = &tunnelingConfig{Hostname: b.connectAuthority()}
-		cl.TypedExtensionProtocolOptions = map[string]httpProtocolOptions{
-			httpOptionsName: {Type: httpOptionsType},
-		}
 	}
-	cl.LoadAssignment = agentLoadAssignment{ClusterName: envoyAgentCluster, Endpoints: []agentLocalityLBEPs{{
-		LBEndpoints: []agentLBEndpoint{{Endpoint: agentEndpoint{Address: agentAddress{SocketAddress: agentSocketAddress{Address: upstream, PortValue: upstreamPort}}}}},
-	}}}
-	return agentBootstrap{StaticResources: agentResources{
-		Listeners: []agentListener{{
-			Name:         envoyAgentCluster,
-			Address:      agentAddress{SocketAddress: agentSocketAddress{Address: AgentIP, PortValue: b.apiPort}},
+	var cfg agentBootstrap
+	add := func(name string, port int32, authority string) {
+		proxy := tcpProxy{Type: tcpProxyType, StatPrefix: name, Cluster: name}
+		cl := agentCluster{
+			Name: name, Type: agentClusterLogic, ConnectTimeout: agentConnTimeout, DNSLookupFamily: agentDNSFamily,
+		}
+		if tunneling {
+			proxy.TunnelingConfig = &tunnelingConfig{Hostname: authority}
+			cl.TypedExtensionProtocolOptions = map[string]httpProtocolOptions{
+				httpOptionsName: {Type: httpOptionsType},
+			}
+		}
+		cl.LoadAssignment = agentLoadAssignment{ClusterName: name, Endpoints: []agentLocalityLBEPs{{
+			LBEndpoints: []agentLBEndpoint{{Endpoint: agentEndpoint{Address: agentAddress{SocketAddress: agentSocketAddress{Address: upstream, PortValue: upstreamPort}}}}},
+		}}}
+		cfg.StaticResources.Listeners = append(cfg.StaticResources.Listeners, agentListener{
+			Name:         name,
+			Address:      agentAddress{SocketAddress: agentSocketAddress{Address: AgentIP, PortValue: port}},
 			FilterChains: []agentFilterChain{{Filters: []agentFilter{{Name: tcpProxyName, TypedConfig: proxy}}}},
-		}},
-		Clusters: []agentCluster{cl},
-	}}
+		})
+		cfg.StaticResources.Clusters = append(cfg.StaticResources.Clusters, cl)
+	}
+	add(envoyAgentCluster, b.apiPort, b.connectAuthority())
+	if tunneling && b.c.Tunnel == model.TunnelOpenVPN {
+		add(envoyAgentOpenVPN, OpenVPNPort, OpenVPNConnectAuthority(b.c.Namespace()))
+	}
+	return cfg
+}
+
+// OpenVPNConnectAuthority is the HTTP CONNECT authority under which the
+// envoy-agent of a Tunneling cluster (in seed namespace namespace) reaches
+// its openvpn-server through the seed's nodeport-proxy: the Service's DNS
+// name at the OpenVPN port, as Kubermatic names it. OpenVPN's TLS carries
+// no server name, so the CONNECT authority is the only route key.
+func OpenVPNConnectAuthority(namespace string) string {
+	return net.JoinHostPort(fmt.Sprintf("%s.%s.svc.cluster.local", openVPNServerService, namespace), strconv.Itoa(OpenVPNPort))
 }
 
 // connectAuthority is the CONNECT authority of the cluster's apiserver on

@@ -3,6 +3,7 @@ package usercluster_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -221,5 +222,91 @@ func TestEnvoyAgentPod(t *testing.T) {
 		if c.Image == "" || !slices.Equal(c.Args, []string{"-mode", mode, "-if", "envoyagent", "-addr", usercluster.AgentIP}) {
 			t.Errorf("%s: image %q args %v", c.Name, c.Image, c.Args)
 		}
+	}
+}
+
+// TestEnvoyAgentOpenVPN: on a Tunneling seed, a cluster with tunnel
+// "openvpn" gets a second agent listener at 100.64.30.10:1194 (the OpenVPN
+// client's remote) that opens an HTTP/2 CONNECT tunnel through the seed
+// proxy's 8088 under the openvpn-server Service's authority, asserted
+// value by value; every other combination has the apiserver listener
+// only.
+func TestEnvoyAgentOpenVPN(t *testing.T) {
+	wantListener := `
+name: openvpn
+address: {socket_address: {address: 100.64.30.10, port_value: 1194}}
+filter_chains:
+- filters:
+  - name: envoy.filters.network.tcp_proxy
+    typed_config:
+      "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+      stat_prefix: openvpn
+      cluster: openvpn
+      tunneling_config: {hostname: "openvpn-server.cluster-shop.svc.cluster.local:1194"}
+`
+	wantCluster := `
+name: openvpn
+type: LOGICAL_DNS
+connect_timeout: 5s
+dns_lookup_family: V4_ONLY
+typed_extension_protocol_options:
+  envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+    "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+    explicit_http_config: {http2_protocol_options: {}}
+load_assignment:
+  cluster_name: openvpn
+  endpoints:
+  - lb_endpoints:
+    - endpoint: {address: {socket_address: {address: shop.europe.kkp.example.com, port_value: 8088}}}
+`
+	if got := usercluster.OpenVPNConnectAuthority("cluster-shop"); got != "openvpn-server.cluster-shop.svc.cluster.local:1194" {
+		t.Errorf("OpenVPNConnectAuthority = %q", got)
+	}
+	for _, tt := range []struct {
+		expose, tunnel string
+		vpn            bool
+	}{
+		{model.ExposeTunneling, model.TunnelOpenVPN, true},
+		{model.ExposeTunneling, model.TunnelKonnectivity, false},
+		{model.ExposeNodePort, model.TunnelOpenVPN, false},
+		{model.ExposeLoadBalancer, model.TunnelOpenVPN, false},
+	} {
+		t.Run(tt.expose+"-"+tt.tunnel, func(t *testing.T) {
+			in := input(tt.expose, aws)
+			in.Cluster.Tunnel = tt.tunnel
+			cm := find[*corev1.ConfigMap](t, render(t, in), "ConfigMap", "envoy-agent")
+			var cfg struct {
+				StaticResources struct {
+					Listeners []map[string]any `json:"listeners"`
+					Clusters  []map[string]any `json:"clusters"`
+				} `json:"static_resources"`
+			}
+			if err := yaml.Unmarshal([]byte(cm.Data["envoy.yaml"]), &cfg); err != nil {
+				t.Fatal(err)
+			}
+			ls, cs := cfg.StaticResources.Listeners, cfg.StaticResources.Clusters
+			if !tt.vpn {
+				if len(ls) != 1 || len(cs) != 1 || ls[0]["name"] != "apiserver" {
+					t.Errorf("listeners %v clusters %v: want the apiserver's only", ls, cs)
+				}
+				return
+			}
+			if len(ls) != 2 || len(cs) != 2 || ls[0]["name"] != "apiserver" || cs[0]["name"] != "apiserver" {
+				t.Fatalf("listeners %v clusters %v: want apiserver and openvpn", ls, cs)
+			}
+			for _, c := range []struct {
+				got  map[string]any
+				want string
+			}{{ls[1], wantListener}, {cs[1], wantCluster}} {
+				var want map[string]any
+				if err := yaml.Unmarshal([]byte(c.want), &want); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(c.got, want) {
+					g, _ := yaml.Marshal(c.got)
+					t.Errorf("got\n%s\nwant\n%s", g, c.want)
+				}
+			}
+		})
 	}
 }
