@@ -255,6 +255,17 @@ func TestNetworkPolicyMatrix(t *testing.T) {
 			openvpn := v.tunnel == model.TunnelOpenVPN
 			mon := !v.noMonitoring
 			lb := v.expose == model.ExposeLoadBalancer
+			// The seed-level proxy's pod (Tunneling and NodePort seeds), as
+			// rendered: it forwards to the apiserver and the tunnel.
+			var seedProxy endpoint
+			if !lb {
+				sp, err := SeedProxyObjects(SeedProxyInput{Seed: in.Seed, Master: in.Master, Clusters: []*model.Cluster{in.Cluster}, Images: testImages})
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := find[*appsv1.Deployment](sp, "Deployment", appSeedProxy)
+				seedProxy = endpoint{namespace: d.Namespace, nsLabels: map[string]string{"kubernetes.io/metadata.name": d.Namespace}, labels: d.Spec.Template.Labels}
+			}
 
 			type row struct {
 				from  string // app in this namespace, or "world", "seed", "intruder/<app>"
@@ -307,6 +318,11 @@ func TestNetworkPolicyMatrix(t *testing.T) {
 				{"world", appOpenVPN, openVPNPort, TCP, true, openvpn},
 				{appAPIServer, appOpenVPN, openVPNPort, TCP, true, openvpn},
 				{"world", appOpenVPN, 22, TCP, false, openvpn},
+				// The seed proxy reaches what it routes to: the apiserver,
+				// and the OpenVPN server (Tunneling: the envoy-agent's
+				// CONNECT tunnels; NodePort: the tunnel NodePort).
+				{"seedproxy", appAPIServer, secure, TCP, true, !lb},
+				{"seedproxy", appOpenVPN, openVPNPort, TCP, true, openvpn && !lb},
 				{appAPIServer, appDNSResolver, dnsResolverPort, UDP, true, openvpn},
 				{appAPIServer, appDNSResolver, dnsResolverPort, TCP, true, openvpn},
 				{appEtcd, appDNSResolver, dnsResolverPort, UDP, false, openvpn},
@@ -330,6 +346,8 @@ func TestNetworkPolicyMatrix(t *testing.T) {
 					from = world
 				case r.from == "seed":
 					from = seedPod
+				case r.from == "seedproxy":
+					from = seedProxy
 				case strings.HasPrefix(r.from, "intruder/"):
 					p, ok := pods2[strings.TrimPrefix(r.from, "intruder/")]
 					if !ok {
