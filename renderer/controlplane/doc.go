@@ -96,7 +96,9 @@
 //     Tunneling seeds it carries expose "Tunneling" only, without SNI or a
 //     port-mapping (as Kubermatic's): OpenVPN's TLS runs inside its own
 //     framing, so no proxy can read a server name from it; nodes reach it
-//     through the envoy-agent's HTTP/2 CONNECT tunnel. NodePort and
+//     through the envoy-agent's HTTP/2 CONNECT tunnel, authority
+//     openvpn-server.<ns>.svc.cluster.local:1194 (as Kubermatic's), which
+//     the seed proxy routes to this Service. NodePort and
 //     LoadBalancer seeds use Resolved.TunnelNodePort, like Konnectivity.
 //   - LoadBalancer seeds: Kubermatic's namespaced nodeport-proxy, rendered
 //     statically (see below): the front-loadbalancer Service listens on

@@ -38,6 +38,9 @@ import (
 //
 // So the endpoints are the same static address on every strategy, and a
 // change of the external address changes the agent's configuration only.
+// On Tunneling seeds the agent also carries a tunnel "openvpn" cluster's
+// OpenVPN client (AgentIP:1194) to its server, over CONNECT as well
+// (OpenVPNConnectAuthority).
 const (
 	// AgentIP is the address the envoy-agent listens on in every node
 	// (Kubermatic's DefaultTunnelingAgentIP, from the shared address
