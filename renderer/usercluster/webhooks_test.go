@@ -98,8 +98,6 @@ func TestCloudControllerManagerRBAC(t *testing.T) {
 		{model.Provider{Hetzner: &model.Hetzner{Datacenter: "fsn1-dc14"}}, true},
 		{model.Provider{DigitalOcean: &model.DigitalOcean{Region: "fra1"}}, true},
 		{model.Provider{OpenStack: &model.OpenStack{AuthURL: "https://k.example.com", Region: "r", Images: map[string]string{"flatcar": "f", "ubuntu": "u"}}}, true},
-		{model.Provider{VSphere: &model.VSphere{Endpoint: "https://vc.example.com", Datacenter: "dc", Cluster: "c"}}, true},
-		{model.Provider{Azure: &model.Azure{Location: "westeurope"}}, true},
 		{model.Provider{GCP: &model.GCP{Region: "europe-west3"}}, true},
 		{model.Provider{BringYourOwn: &model.BringYourOwn{}}, false},
 	} {
