@@ -105,7 +105,7 @@ func (b *builder) mergeCredentials(provider, format string, fields []credField) 
 		env[k.Key] = k.Env
 	}
 	tmpl := path.Join(ccmTemplateDir, cloudConfigKey)
-	lines := []string{"set -eu", ccmQuote, "{", fmt.Sprintf("  head -n 1 %s", tmpl)}
+	lines := []string{"set -eu", "umask 077", ccmQuote, "{", fmt.Sprintf("  head -n 1 %s", tmpl)}
 	var vars []corev1.EnvVar
 	for _, f := range fields {
 		lines = append(lines, fmt.Sprintf(`  printf '%s' '%s' "$(q "$%s")"`, format, f.fileKey, env[f.secretKey]))
@@ -275,7 +275,7 @@ func (b *builder) ccmSpec() (ccmSpec, error) {
 			// (Kubermatic's and machine-controller's form); the CCM reads
 			// plain JSON.
 			creds: &ccmCreds{
-				script: fmt.Sprintf("set -eu\nprintf '%%s' \"$%s\" | base64 -d > %s\n", env, path.Join(gcpCredentialsDir, gcpServiceAccountFile)),
+				script: fmt.Sprintf("set -eu\numask 077\nprintf '%%s' \"$%s\" | base64 -d > %s\n", env, path.Join(gcpCredentialsDir, gcpServiceAccountFile)),
 				env:    []corev1.EnvVar{b.secretEnv(env, credentialKeys["gcp"][0].Key)},
 				dir:    gcpCredentialsDir,
 			},
