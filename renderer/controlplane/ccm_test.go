@@ -426,6 +426,9 @@ func TestCCMCredentialsScript(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if fi, err := os.Stat(filepath.Join(out, files[0].Name())); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("file mode %v (%v): want 0600, readable by the CCM's user only", fi.Mode(), err)
+			}
 			got := string(data)
 			switch {
 			case tc.provider.GCP != nil:
