@@ -69,9 +69,11 @@ type Images struct {
 	Kubectl string
 	// S3Client uploads etcd snapshots (seeds with backups).
 	S3Client string
-	// External cloud-controller-managers, on the seed: AWS's depends on
-	// the minor, Hetzner's and DigitalOcean's do not.
-	CCMAWS, CCMHetzner, CCMDigitalOcean string
+	// External cloud-controller-managers, on the seed: AWS's, OpenStack's,
+	// vSphere's, Azure's and GCP's depend on the minor, Hetzner's and
+	// DigitalOcean's do not.
+	CCMAWS, CCMHetzner, CCMDigitalOcean        string
+	CCMOpenStack, CCMVSphere, CCMAzure, CCMGCP string
 	// NetworkInterfaceManager puts the envoy-agent's address on a dummy
 	// interface of every customer node (Kubermatic's image for it).
 	NetworkInterfaceManager string
@@ -126,6 +128,10 @@ type minorFile struct {
 	KonnectivityServer string   `json:"konnectivityServer"`
 	KonnectivityAgent  string   `json:"konnectivityAgent"`
 	CCMAWS             string   `json:"awsCCM"`
+	CCMOpenStack       string   `json:"openstackCCM"`
+	CCMVSphere         string   `json:"vsphereCCM"`
+	CCMAzure           string   `json:"azureCCM"`
+	CCMGCP             string   `json:"gcpCCM"`
 	Versions           []string `json:"versions"`
 }
 
@@ -239,6 +245,10 @@ func build(f *file) (*Catalog, error) {
 			{"konnectivityServer", m.KonnectivityServer},
 			{"konnectivityAgent", m.KonnectivityAgent},
 			{"awsCCM", m.CCMAWS},
+			{"openstackCCM", m.CCMOpenStack},
+			{"vsphereCCM", m.CCMVSphere},
+			{"azureCCM", m.CCMAzure},
+			{"gcpCCM", m.CCMGCP},
 		} {
 			if err := checkImage(r.ref); err != nil {
 				add("%s: %s: %w", where, r.field, err)
@@ -322,7 +332,7 @@ func (c *Catalog) Digest() string { return c.digest }
 // Resolve, Versions or Default; a leading "v" in v.Version is ignored and an
 // empty v.Minor is derived from v.Version. If v's minor is not in the
 // catalog the minor-dependent fields (Etcd, KonnectivityServer,
-// KonnectivityAgent, CCMAWS) are empty.
+// KonnectivityAgent, the per-minor CCMs) are empty.
 //
 // registry == "" keeps the upstream registries. Otherwise the registry host
 // of every image is replaced by registry, keeping the repository path, tag
@@ -378,6 +388,10 @@ func (c *Catalog) Images(v Version, registry string) Images {
 		Kubectl:                       rw(g.Kubectl),
 		S3Client:                      rw(g.S3Client),
 		CCMAWS:                        rw(m.CCMAWS),
+		CCMOpenStack:                  rw(m.CCMOpenStack),
+		CCMVSphere:                    rw(m.CCMVSphere),
+		CCMAzure:                      rw(m.CCMAzure),
+		CCMGCP:                        rw(m.CCMGCP),
 		CCMHetzner:                    rw(g.CCMHetzner),
 		CCMDigitalOcean:               rw(g.CCMDigitalOcean),
 		NetworkInterfaceManager:       rw(g.NetworkInterfaceManager),

@@ -170,12 +170,20 @@ func TestSortingIsNumeric(t *testing.T) {
     konnectivityServer: "registry.k8s.io/kas-network-proxy/proxy-server:v0.33.1"
     konnectivityAgent: "registry.k8s.io/kas-network-proxy/proxy-agent:v0.33.1"
     awsCCM: "registry.k8s.io/provider-aws/cloud-controller-manager:v1.33.2"
+    openstackCCM: "registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.35.0"
+    vsphereCCM: "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v1.35.1"
+    azureCCM: "mcr.microsoft.com/oss/v2/kubernetes/azure-cloud-controller-manager:v1.35.8"
+    gcpCCM: "registry.k8s.io/cloud-provider-gcp/cloud-controller-manager:v35.0.8"
     versions: ["1.10.2", "1.10.10", "1.10.1"]
   - minor: "1.9"
     etcd: "registry.k8s.io/etcd:3.5.21-0"
     konnectivityServer: "registry.k8s.io/kas-network-proxy/proxy-server:v0.33.1"
     konnectivityAgent: "registry.k8s.io/kas-network-proxy/proxy-agent:v0.33.1"
     awsCCM: "registry.k8s.io/provider-aws/cloud-controller-manager:v1.33.2"
+    openstackCCM: "registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.35.0"
+    vsphereCCM: "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v1.35.1"
+    azureCCM: "mcr.microsoft.com/oss/v2/kubernetes/azure-cloud-controller-manager:v1.35.8"
+    gcpCCM: "registry.k8s.io/cloud-provider-gcp/cloud-controller-manager:v35.0.8"
     versions: ["1.9.11", "1.9.9"]`,
 		`versions: ["1.33.0", "1.33.9"]`, `versions: ["1.33.10", "1.33.0", "1.33.9", "1.33.2"]`,
 	).Replace(validYAML)
@@ -215,13 +223,13 @@ func TestAccessorsReturnCopies(t *testing.T) {
 
 func TestImagesUpstreamPerMinor(t *testing.T) {
 	c := Default()
-	type perMinor struct{ etcd, konnectivity, awsCCM string }
+	type perMinor struct{ etcd, konnectivity, awsCCM, osCCM, vsCCM, azCCM, gcpCCM string }
 	want := map[string]perMinor{
-		"1.33": {"3.5.21-0", "v0.33.1", "v1.33.2"},
-		"1.34": {"3.5.21-0", "v0.34.0", "v1.34.0"},
-		"1.35": {"3.5.21-0", "v0.34.0", "v1.35.2"},
-		"1.36": {"3.6.12-0", "v0.35.0", "v1.35.2"},
-		"1.37": {"3.6.16-0", "v0.35.0", "v1.35.2"},
+		"1.33": {"3.5.21-0", "v0.33.1", "v1.33.2", "v1.33.1", "v1.33.1", "v1.33.16", "v35.0.8"},
+		"1.34": {"3.5.21-0", "v0.34.0", "v1.34.0", "v1.34.1", "v1.34.0", "v1.34.13", "v35.0.8"},
+		"1.35": {"3.5.21-0", "v0.34.0", "v1.35.2", "v1.35.0", "v1.35.1", "v1.35.8", "v35.0.8"},
+		"1.36": {"3.6.12-0", "v0.35.0", "v1.35.2", "v1.36.0", "v1.36.0", "v1.36.4", "v36.0.7"},
+		"1.37": {"3.6.16-0", "v0.35.0", "v1.35.2", "v1.36.0", "v1.36.0", "v1.36.4", "v36.0.7"},
 	}
 	for _, v := range c.Versions() {
 		w, ok := want[v.Minor]
@@ -259,6 +267,10 @@ func TestImagesUpstreamPerMinor(t *testing.T) {
 			CalicoCNI:                     "quay.io/calico/cni:v3.31.7",
 			Flannel:                       "docker.io/flannel/flannel:v0.24.4",
 			CCMAWS:                        "registry.k8s.io/provider-aws/cloud-controller-manager:" + w.awsCCM,
+			CCMOpenStack:                  "registry.k8s.io/provider-os/openstack-cloud-controller-manager:" + w.osCCM,
+			CCMVSphere:                    "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:" + w.vsCCM,
+			CCMAzure:                      "mcr.microsoft.com/oss/v2/kubernetes/azure-cloud-controller-manager:" + w.azCCM,
+			CCMGCP:                        "registry.k8s.io/cloud-provider-gcp/cloud-controller-manager:" + w.gcpCCM,
 			CCMHetzner:                    "docker.io/hetznercloud/hcloud-cloud-controller-manager:v1.34.0",
 			CCMDigitalOcean:               "docker.io/digitalocean/digitalocean-cloud-controller-manager:v0.1.67",
 			NetworkInterfaceManager:       "quay.io/kubermatic/network-interface-manager:v2.31.0",
@@ -402,12 +414,20 @@ minors:
     konnectivityServer: "registry.k8s.io/kas-network-proxy/proxy-server:v0.33.1"
     konnectivityAgent: "registry.k8s.io/kas-network-proxy/proxy-agent:v0.33.1"
     awsCCM: "registry.k8s.io/provider-aws/cloud-controller-manager:v1.33.2"
+    openstackCCM: "registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.35.0"
+    vsphereCCM: "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v1.35.1"
+    azureCCM: "mcr.microsoft.com/oss/v2/kubernetes/azure-cloud-controller-manager:v1.35.8"
+    gcpCCM: "registry.k8s.io/cloud-provider-gcp/cloud-controller-manager:v35.0.8"
     versions: ["1.33.0", "1.33.9"]
   - minor: "1.36"
     etcd: "registry.k8s.io/etcd:3.6.12-0"
     konnectivityServer: "registry.k8s.io/kas-network-proxy/proxy-server:v0.35.0"
     konnectivityAgent: "registry.k8s.io/kas-network-proxy/proxy-agent:v0.35.0"
     awsCCM: "registry.k8s.io/provider-aws/cloud-controller-manager:v1.35.2"
+    openstackCCM: "registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.35.0"
+    vsphereCCM: "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v1.35.1"
+    azureCCM: "mcr.microsoft.com/oss/v2/kubernetes/azure-cloud-controller-manager:v1.35.8"
+    gcpCCM: "registry.k8s.io/cloud-provider-gcp/cloud-controller-manager:v35.0.8"
     versions: ["1.36.3"]
 `
 
@@ -449,6 +469,10 @@ func TestParseRejects(t *testing.T) {
 		{"minor without konnectivity server", `    konnectivityServer: "registry.k8s.io/kas-network-proxy/proxy-server:v0.35.0"` + "\n", ``, `minor 1.36: konnectivityServer: is required`},
 		{"minor without konnectivity agent", `    konnectivityAgent: "registry.k8s.io/kas-network-proxy/proxy-agent:v0.33.1"` + "\n", ``, `minor 1.33: konnectivityAgent: is required`},
 		{"minor without AWS CCM", `    awsCCM: "registry.k8s.io/provider-aws/cloud-controller-manager:v1.35.2"` + "\n", ``, `minor 1.36: awsCCM: is required`},
+		{"minor without OpenStack CCM", `    openstackCCM: "registry.k8s.io/provider-os/openstack-cloud-controller-manager:v1.35.0"` + "\n", ``, `minor 1.33: openstackCCM: is required`},
+		{"minor without vSphere CCM", `    vsphereCCM: "registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v1.35.1"` + "\n", ``, `minor 1.33: vsphereCCM: is required`},
+		{"minor without Azure CCM", `    azureCCM: "mcr.microsoft.com/oss/v2/kubernetes/azure-cloud-controller-manager:v1.35.8"` + "\n", ``, `minor 1.33: azureCCM: is required`},
+		{"minor without GCP CCM", `    gcpCCM: "registry.k8s.io/cloud-provider-gcp/cloud-controller-manager:v35.0.8"` + "\n", ``, `minor 1.33: gcpCCM: is required`},
 		{"global CCM missing", `  hetznerCCM: "docker.io/hetznercloud/hcloud-cloud-controller-manager:v1.34.0"` + "\n", ``, `images.hetznerCCM: is required`},
 		{"minor without versions", `versions: ["1.36.3"]`, `versions: []`, `minor 1.36: versions: at least one`},
 		{"empty minors", validYAML[strings.Index(validYAML, "minors:"):], "minors: []\n", `at least one minor`},

@@ -206,11 +206,12 @@
 // whose cloud-config is a Secret with the credentials merged in, the file
 // holds no credential: they stay in the credentials Secret and the CCM
 // Deployment takes them by reference (env valueFrom secretKeyRef), never
-// inline; the CCMs of OpenStack, vSphere, Azure and GCP read them from
-// the file only and are not rendered. Fields Kubermatic fills from the
-// Cluster object or the credentials (AWS VPC/route table, GCP project and
-// local zone, Azure tenant/subscription/resource group, OpenStack and
-// vSphere users) are not in fleetc's schema and are left out.
+// inline; the CCMs of OpenStack, vSphere and Azure read them from the file
+// only: an init container of the CCM pod writes the file with the
+// credentials (taken by reference) into an in-memory emptyDir (ccm.go).
+// Fields Kubermatic fills from the Cluster object (AWS VPC/route table,
+// GCP project and local zone, Azure resource group) are not in fleetc's
+// schema and are left out.
 //
 // SSH keys are a ConfigMap. Kubermatic's usersshkeys is a Secret, but it
 // holds only public keys; a ConfigMap usersshkeys (key = SSH key name,

@@ -20,6 +20,10 @@ func machineInput(v variant, credentials string) Input {
 	in.Images.CCMAWS = "mirror.example.com/provider-aws/cloud-controller-manager:v1.35.2"
 	in.Images.CCMHetzner = "mirror.example.com/hetznercloud/hcloud-cloud-controller-manager:v1.34.0"
 	in.Images.CCMDigitalOcean = "mirror.example.com/digitalocean/digitalocean-cloud-controller-manager:v0.1.67"
+	in.Images.CCMOpenStack = "mirror.example.com/provider-os/openstack-cloud-controller-manager:v1.35.0"
+	in.Images.CCMVSphere = "mirror.example.com/cloud-pv-vsphere/cloud-provider-vsphere:v1.35.1"
+	in.Images.CCMAzure = "mirror.example.com/oss/v2/kubernetes/azure-cloud-controller-manager:v1.35.8"
+	in.Images.CCMGCP = "mirror.example.com/cloud-provider-gcp/cloud-controller-manager:v35.0.8"
 	in.Cluster.Resolved.Credentials = credentials
 	in.Cluster.NodePools = map[string]model.NodePool{"workers": {Replicas: 1, Size: "m", OS: model.OSUbuntu, DiskSize: 25}}
 	return in

@@ -76,6 +76,10 @@ var renewal = map[string]reload{
 	"aws-" + appCCM + "/" + appCCM:                           {reloadFiles, "cloud-provider-aws (k8s.io/cloud-provider framework): kubeconfig client certificate by client-go's ReloadTLSFiles, as kube-controller-manager"},
 	"hcloud-" + appCCM + "/" + appCCM:                        {reloadFiles, "hcloud-cloud-controller-manager (k8s.io/cloud-provider framework): kubeconfig client certificate by client-go's ReloadTLSFiles"},
 	"digitalocean-" + appCCM + "/" + appCCM:                  {reloadFiles, "digitalocean-cloud-controller-manager (k8s.io/cloud-provider framework): kubeconfig client certificate by client-go's ReloadTLSFiles"},
+	"openstack-" + appCCM + "/" + appCCM:                     {reloadFiles, "openstack-cloud-controller-manager (k8s.io/cloud-provider framework): kubeconfig client certificate by client-go's ReloadTLSFiles"},
+	"vsphere-" + appCCM + "/" + appCCM:                       {reloadFiles, "vsphere-cloud-controller-manager (k8s.io/cloud-provider framework): kubeconfig client certificate by client-go's ReloadTLSFiles"},
+	"azure-" + appCCM + "/" + appCCM:                         {reloadFiles, "azure-cloud-controller-manager (k8s.io/cloud-provider framework): kubeconfig client certificate by client-go's ReloadTLSFiles"},
+	"gcp-" + appCCM + "/" + appCCM:                           {reloadFiles, "gcp cloud-controller-manager (k8s.io/cloud-provider framework): kubeconfig client certificate by client-go's ReloadTLSFiles"},
 	appEtcdBackup + "/snapshot":                              {reloadRun, "a new pod per backup"},
 }
 

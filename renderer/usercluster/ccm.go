@@ -14,12 +14,11 @@ const CloudControllerManagerUser = "system:cloud-controller-manager"
 
 // HasCloudControllerManager reports whether fleetc runs an external
 // cloud-controller-manager for a datacenter of provider p: where Kubermatic
-// runs one and the CCM takes its credentials from the environment, so that
-// they stay in the credentials Secret (AWS, Hetzner, DigitalOcean). The
-// CCMs of OpenStack, vSphere, Azure and GCP read them from their
-// cloud-config file, which fleetc renders without credentials.
+// runs one (every provider but bringyourown). The CCMs of OpenStack,
+// vSphere, Azure and GCP read their credentials from a file, which an init
+// container writes from the credentials Secret (package controlplane).
 func HasCloudControllerManager(p model.Provider) bool {
-	return p.AWS != nil || p.Hetzner != nil || p.DigitalOcean != nil
+	return p.AWS != nil || p.Hetzner != nil || p.DigitalOcean != nil || p.OpenStack != nil || p.VSphere != nil || p.Azure != nil || p.GCP != nil
 }
 
 // cloudControllerManagerRBAC binds the CCM to cluster-admin, as Kubermatic

@@ -97,7 +97,8 @@ func TestCloudControllerManagerRBAC(t *testing.T) {
 		{aws, true},
 		{model.Provider{Hetzner: &model.Hetzner{Datacenter: "fsn1-dc14"}}, true},
 		{model.Provider{DigitalOcean: &model.DigitalOcean{Region: "fra1"}}, true},
-		{model.Provider{OpenStack: &model.OpenStack{AuthURL: "https://k.example.com", Region: "r", Images: map[string]string{"flatcar": "f", "ubuntu": "u"}}}, false},
+		{model.Provider{OpenStack: &model.OpenStack{AuthURL: "https://k.example.com", Region: "r", Images: map[string]string{"flatcar": "f", "ubuntu": "u"}}}, true},
+		{model.Provider{GCP: &model.GCP{Region: "europe-west3"}}, true},
 		{model.Provider{BringYourOwn: &model.BringYourOwn{}}, false},
 	} {
 		objs := render(t, input(model.ExposeTunneling, tc.p))

@@ -33,8 +33,8 @@ func TestExampleFleetIsValid(t *testing.T) {
 	if err := validate.Validate(cfg, catalog.Default()); err != nil {
 		t.Fatalf("validate:\n%v", err)
 	}
-	if len(cfg.Clusters) != 7 || len(cfg.Seeds) != 3 {
-		t.Fatalf("got %d clusters on %d seeds, want 7 on 3", len(cfg.Clusters), len(cfg.Seeds))
+	if len(cfg.Clusters) != 8 || len(cfg.Seeds) != 3 {
+		t.Fatalf("got %d clusters on %d seeds, want 8 on 3", len(cfg.Clusters), len(cfg.Seeds))
 	}
 	for _, c := range cfg.Clusters {
 		if c.Resolved.Seed == "" || c.Resolved.Version == "" {
