@@ -177,15 +177,23 @@ func appendSourceFlags(args []string, s sourceOptions) []string {
 	return args
 }
 
+// maxLookups is how many differing files check looks up in the stored
+// index one by one before it parses all of it instead.
+const maxLookups = 256
+
 func readFolder(t *tree.Tree, out string, seen *disk.Seen) (*stored, error) {
 	d, err := disk.Compare(out, t, seen)
 	if err != nil {
 		return nil, err
 	}
 	_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
-	var idx *tree.Index
-	if !d.Empty() {
-		idx, _ = disk.ReadIndex(out) // an invalid index: every difference counts as edited
+	var idx *tree.Index // an invalid index: every difference counts as edited
+	switch n := len(d.Stale) + len(d.Extra); {
+	case d.Empty():
+	case n <= maxLookups:
+		idx, _ = disk.LookupIndex(out, slices.Concat(d.Stale, d.Extra))
+	default:
+		idx, _ = disk.ReadIndex(out)
 	}
 	return &stored{
 		diff: drift.Paths{Changed: d.Stale, Missing: d.Missing, Extra: d.Extra},

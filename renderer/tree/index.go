@@ -179,6 +179,10 @@ func parseIndex(data []byte) (*Index, error) {
 	return &idx, nil
 }
 
+// ValidDigest reports whether d is an index digest: "sha256:" and 64
+// lowercase hex digits.
+func ValidDigest(d string) bool { return validDigest(d) }
+
 func validDigest(d string) bool {
 	h, ok := strings.CutPrefix(d, digestPrefix)
 	if !ok || len(h) != 2*sha256.Size {
