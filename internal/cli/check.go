@@ -186,7 +186,7 @@ func readFolder(t *tree.Tree, out string, seen *disk.Seen) (*stored, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
+	_ = seen.Save()     // an optimisation: a failure costs the next run time, nothing else
 	var idx *tree.Index // an invalid index: every difference counts as edited
 	switch n := len(d.Stale) + len(d.Extra); {
 	case d.Empty():
