@@ -577,63 +577,49 @@ func assemble(entries []*memoEntry) (*model.Config, bool) {
 }
 
 func decodeEntity(cfg *model.Config, x memoEntity) bool {
-	strict := func(dst any) bool { return decodeStrict(x.JSON, dst) == nil }
-	setPos := func(ps []model.Patch) bool {
-		if len(ps) != len(x.Patches) {
-			return false
-		}
-		for i := range ps {
-			ps[i].Pos = x.Patches[i]
-		}
-		return true
-	}
 	switch {
 	case len(x.Path) == 1 && x.Path[0] == fMaster:
-		return strict(&cfg.Master)
+		return decodeStrict(x.JSON, &cfg.Master) == nil
 	case len(x.Path) == 1 && x.Path[0] == fPatches:
-		return strict(&cfg.Patches) && setPos(cfg.Patches)
+		return decodeStrict(x.JSON, &cfg.Patches) == nil && setPatchPos(cfg.Patches, x.Patches)
 	case len(x.Path) != 2:
 		return false
 	}
-	key := x.Path[1]
 	switch x.Path[0] {
 	case fUsers:
-		var u model.User
-		if !strict(&u) {
-			return false
-		}
-		nameUser(&u, key)
-		cfg.Users = append(cfg.Users, u)
+		return appendEntity(&cfg.Users, x, nameUser, func(*model.User) []model.Patch { return nil })
 	case fProjects:
-		var p model.Project
-		if !strict(&p) {
-			return false
-		}
-		nameProject(&p, key)
-		cfg.Projects = append(cfg.Projects, p)
+		return appendEntity(&cfg.Projects, x, nameProject, func(*model.Project) []model.Patch { return nil })
 	case fSSHKeys:
-		var k model.SSHKey
-		if !strict(&k) {
-			return false
-		}
-		nameSSHKey(&k, key)
-		cfg.SSHKeys = append(cfg.SSHKeys, k)
+		return appendEntity(&cfg.SSHKeys, x, nameSSHKey, func(*model.SSHKey) []model.Patch { return nil })
 	case fSeeds:
-		var s model.Seed
-		if !strict(&s) || !setPos(s.Patches) {
-			return false
-		}
-		nameSeed(&s, key)
-		cfg.Seeds = append(cfg.Seeds, s)
+		return appendEntity(&cfg.Seeds, x, nameSeed, func(s *model.Seed) []model.Patch { return s.Patches })
 	case fClusters:
-		var c model.Cluster
-		if !strict(&c) || !setPos(c.Patches) {
-			return false
-		}
-		nameCluster(&c, key)
-		cfg.Clusters = append(cfg.Clusters, c)
-	default:
+		return appendEntity(&cfg.Clusters, x, nameCluster, func(c *model.Cluster) []model.Patch { return c.Patches })
+	}
+	return false
+}
+
+// appendEntity decodes the entity x, names it by its key, gives its
+// patches their positions and appends it to list.
+func appendEntity[T any](list *[]T, x memoEntity, name func(*T, string), patches func(*T) []model.Patch) bool {
+	var t T
+	if decodeStrict(x.JSON, &t) != nil || !setPatchPos(patches(&t), x.Patches) {
 		return false
+	}
+	name(&t, x.Path[1])
+	*list = append(*list, t)
+	return true
+}
+
+// setPatchPos gives the patches ps the positions pos (false when they do
+// not fit).
+func setPatchPos(ps []model.Patch, pos []model.Pos) bool {
+	if len(ps) != len(pos) {
+		return false
+	}
+	for i := range ps {
+		ps[i].Pos = pos[i]
 	}
 	return true
 }
