@@ -28,6 +28,8 @@ lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/e2e/tools/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	GOOS=darwin $(GO) vet ./renderer/disk ./internal/rendercache # the packages with per-OS files
+	GOOS=windows $(GO) build ./renderer/disk ./internal/rendercache # (its tests use FIFOs)
 	cd test/e2e && $(GO) vet ./...
 
 golden: ## rewrite golden files (review the diff, then commit)

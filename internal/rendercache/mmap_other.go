@@ -2,7 +2,10 @@
 
 package rendercache
 
-import "os"
+import (
+	"os"
+	"sync/atomic"
+)
 
 // readEntry reads the entry file p (see the unix version).
-func readEntry(p string, _ *int64) ([]byte, error) { return os.ReadFile(p) }
+func readEntry(p string, _ *atomic.Int64) ([]byte, error) { return os.ReadFile(p) }

@@ -4,6 +4,7 @@ package rendercache
 
 import (
 	"os"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -15,8 +16,9 @@ import (
 // file) and lives as long as the process: the tree keeps slices of it.
 // Entries are replaced by rename and removed by unlink, never truncated
 // in place, so the mapped file keeps its size. mapped counts the
-// mappings, which stop at maxMapped (the kernel limits them per process).
-func readEntry(p string, mapped *int64) ([]byte, error) {
+// attempts, and mapping stops after maxMapped of them (the kernel limits
+// mappings per process).
+func readEntry(p string, mapped *atomic.Int64) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
@@ -27,13 +29,12 @@ func readEntry(p string, mapped *int64) ([]byte, error) {
 		return nil, err
 	}
 	size := fi.Size()
-	if size <= 0 || size > 1<<31 || !fi.Mode().IsRegular() || *mapped >= maxMapped {
+	if size <= 0 || size > 1<<31 || !fi.Mode().IsRegular() || mapped.Add(1) > maxMapped {
 		return os.ReadFile(p)
 	}
 	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
 	if err != nil {
 		return os.ReadFile(p)
 	}
-	*mapped++
 	return data, nil
 }

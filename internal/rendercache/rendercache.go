@@ -56,8 +56,7 @@ type Dir struct {
 	hits, misses, puts, putErrors atomic.Int64
 
 	// mapped counts the entry files mapped into memory (readEntry).
-	mapMu  sync.Mutex
-	mapped int64
+	mapped atomic.Int64
 
 	// shared, when set (OpenShared), holds the entries this Dir has read
 	// or written, by key, so that several compiles in one process share
@@ -166,9 +165,7 @@ func (d *Dir) get(key string) (renderer.Entry, bool) {
 		return e, false
 	}
 	p := d.path(key)
-	d.mapMu.Lock()
 	data, err := readEntry(p, &d.mapped)
-	d.mapMu.Unlock()
 	if err != nil {
 		return e, false
 	}

@@ -75,7 +75,7 @@ func Compare(dir string, t *Tree, seen *Seen) (Drift, error) {
 func differing(dir string, t *Tree, ps []string, seen *Seen) ([]string, error) {
 	diff := make([]bool, len(ps))
 	known := seen.lookup(ps)
-	sums := make([][32]byte, 0)
+	var sums [][32]byte
 	if seen != nil {
 		sums = make([][32]byte, len(ps))
 		for i, p := range ps {

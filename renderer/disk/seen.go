@@ -120,9 +120,9 @@ func (s *Seen) add(verified []seenEntry) {
 	for _, e := range verified {
 		if e.path != "" {
 			s.now = append(s.now, e)
+			s.dirty = true
 		}
 	}
-	s.dirty = true
 }
 
 // Save writes what this run verified (and only that: files not looked at

@@ -12,5 +12,5 @@ type fileStat struct {
 }
 
 func lstatFile(string) (fileStat, bool)       { return fileStat{}, false }
-func fstatFile(*os.File) (fileStat, bool)     { return fileStat{}, false }
+func infoStat(os.FileInfo) (fileStat, bool)   { return fileStat{}, false }
 func dirID(string) (dev, ino uint64, ok bool) { return 0, 0, false }
