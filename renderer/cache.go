@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strings"
+	"sync"
 
 	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/renderer/layout"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/patch"
 	"github.com/fleetc/fleetc/renderer/tree"
@@ -101,6 +103,47 @@ func ClusterKey(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *mod
 		panic("renderer: cache key: " + err.Error())
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Same returns the clusters that render to the same folders in a and b,
+// by their control plane's folder (layout.Cluster), for Options.Skip:
+// those that have the same seed and name on both sides and the same
+// ClusterKey, which covers everything their folders are compiled from.
+// A cluster that any patch applies to is never in it: whether a patch
+// matches anything is judged over all the clusters it applies to.
+func Same(a, b *model.Config, cat *catalog.Catalog) map[string]bool {
+	var keysA, keysB map[string]string
+	var wg sync.WaitGroup
+	wg.Go(func() { keysA = folderKeys(a, cat) })
+	keysB = folderKeys(b, cat)
+	wg.Wait()
+	same := make(map[string]bool)
+	for dir, k := range keysA {
+		if k != "" && keysB[dir] == k {
+			same[dir] = true
+		}
+	}
+	return same
+}
+
+// folderKeys maps each cluster's folder to its ClusterKey ("" when a
+// patch applies to it).
+func folderKeys(cfg *model.Config, cat *catalog.Catalog) map[string]string {
+	ix := model.NewIndex(cfg)
+	out := make(map[string]string, len(cfg.Clusters))
+	for i := range cfg.Clusters {
+		c := &cfg.Clusters[i]
+		s := ix.Seeds[c.Resolved.Seed]
+		if s == nil {
+			continue
+		}
+		key := ""
+		if len(clusterPatches(cfg, s, c)) == 0 {
+			key = ClusterKey(cfg, ix, cat, c)
+		}
+		out[layout.Cluster(c.Resolved.Seed, c.Name)] = key
+	}
+	return out
 }
 
 // fromCache rebuilds a cluster result from a cache entry. An entry that

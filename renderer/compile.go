@@ -42,6 +42,13 @@ type Options struct {
 	// Progress, when set, is called after each cluster with the number of
 	// clusters done and the total, from the compiling goroutines.
 	Progress func(done, total int)
+	// Skip leaves out the folders of these clusters (by their control
+	// plane's folder, layout.Cluster): diff renders two revisions without
+	// the clusters that render the same in both (Same). Everything else
+	// (master, the seeds' folders, whose Flux objects still name every
+	// cluster) is rendered as usual. A tree compiled with Skip is not a
+	// render: it has no index, so that disk.Write refuses it.
+	Skip map[string]bool
 }
 
 // Compile renders a validated config into the rendered tree, index
@@ -59,7 +66,11 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	bySeed := make([][]*model.Cluster, len(seeds))
 	for i, s := range seeds {
 		bySeed[i] = cfg.ClustersOfSeed(s.Name)
-		jobs = append(jobs, bySeed[i]...)
+		for _, c := range bySeed[i] {
+			if !opts.Skip[layout.Cluster(c.Resolved.Seed, c.Name)] {
+				jobs = append(jobs, c)
+			}
+		}
 	}
 	// The master's and the seeds' own folders are built into a tree of
 	// their own while the control planes compile.
@@ -86,6 +97,9 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	}
 	if err := t.Merge(shared); err != nil {
 		return nil, err
+	}
+	if len(opts.Skip) > 0 {
+		return t, nil
 	}
 	if err := t.WithIndex("fleetc "+Version, InputDigest(cfg, cat)); err != nil {
 		return nil, err

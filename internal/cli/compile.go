@@ -124,11 +124,17 @@ func (o *compileOptions) bindFlags(fs *pflag.FlagSet) {
 // compile renders cfg, with the cache and a progress display on stderr
 // when it is a terminal and the compile takes over a second.
 func (o *compileOptions) compile(cfg *model.Config, seeds []string) (*tree.Tree, error) {
+	return o.compileSkip(cfg, seeds, nil)
+}
+
+// compileSkip is compile without the clusters in skip
+// (renderer.Options.Skip): the tree has no index.
+func (o *compileOptions) compileSkip(cfg *model.Config, seeds []string, skip map[string]bool) (*tree.Tree, error) {
 	stderr := o.stderr
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	opts := renderer.Options{Seeds: seeds}
+	opts := renderer.Options{Seeds: seeds, Skip: skip}
 	cache := o.openCache()
 	if cache != nil {
 		opts.Cache = cache

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/diff"
 	"github.com/fleetc/fleetc/renderer/layout"
@@ -133,34 +134,45 @@ func (o *diffOptions) run(w io.Writer, args []string) error {
 		headRev = args[1]
 	}
 	// Both revisions at once: loading a config is single-threaded CUE
-	// work, so the two loads take the time of one on two cores. Only the
-	// head shows progress. The head waits for the base's config (not its
-	// render) to check the upgrade rules against it.
+	// work, so the two loads take the time of one on two cores. The head
+	// waits for the base's config to check the upgrade rules against it.
 	var (
 		head, base           *tree.Tree
 		headLabel, baseLabel string
 		headErr              error
 		wg                   sync.WaitGroup
-		baseCfg              *model.Config
+		baseCfg, headCfg     *model.Config
 		baseLoaded           = make(chan struct{})
 	)
 	rule := o.upgrade.against(func() *model.Config { <-baseLoaded; return baseCfg })
-	var headCfg *model.Config
 	// Before the head's compile starts reading the options: the two trees
 	// share the clusters they have in common.
 	o.compile.shareCache()
 	o.eval.memo = o.compile.openMemo()
-	headOpts := o.compile
 	wg.Go(func() {
-		head, headLabel, headErr = renderRevision(&headOpts, &o.eval, o.repo, headRev, o.seeds, rule, func(c *model.Config) { headCfg = c })
+		headCfg, headLabel, headErr = loadRevision(&o.eval, o.repo, headRev, rule)
 	})
-	quietBase := o.compile
-	quietBase.quiet = true
 	var once sync.Once
 	loaded := func(cfg *model.Config) { once.Do(func() { baseCfg = cfg; close(baseLoaded) }) }
-	base, baseLabel, err = renderRevision(&quietBase, &o.eval, o.repo, baseRev, o.seeds, nil, loaded)
-	loaded(nil) // the base failed before it loaded: the head checks nothing
+	baseCfg, baseLabel, err = loadRevision(&o.eval, o.repo, baseRev, nil)
+	loaded(baseCfg) // nil when the base failed: then the head checks nothing
 	wg.Wait()
+	// The clusters that render the same on both sides are left out of
+	// both trees: they hold no difference (the seeds' own folders, which
+	// name every cluster, are rendered whole).
+	var skip map[string]bool
+	if err == nil && headErr == nil {
+		skip = renderer.Same(baseCfg, headCfg, catalog.Default())
+	}
+	headOpts, quietBase := o.compile, o.compile
+	quietBase.quiet = true
+	if err == nil {
+		if headErr == nil {
+			wg.Go(func() { head, headErr = compileRevision(&headOpts, headCfg, o.seeds, skip) })
+		}
+		base, err = compileRevision(&quietBase, baseCfg, o.seeds, skip)
+		wg.Wait()
+	}
 	if err != nil {
 		return baseError(baseRev, err)
 	}
@@ -255,13 +267,9 @@ func gate(r *diff.Result, kinds []string) error {
 		n, plural(n), strings.Join(parts, ", "))}
 }
 
-// renderRevision renders the config at rev ("" for the working tree) in
-// memory, and returns it with a label for display.
-// rule, when set, is checked on the config; loaded, when set, is given
-// the config as soon as it validates.
-// With seeds, only those of them that the revision has are rendered (a
-// seed added or removed by the change is all added or all removed).
-func renderRevision(co *compileOptions, eo *evalOptions, repo, rev string, seeds []string, rule renderer.Rule, loaded func(*model.Config)) (*tree.Tree, string, error) {
+// loadRevision reads and loads the config at rev ("" for the working
+// tree), checking rule when set, and returns it with a label for display.
+func loadRevision(eo *evalOptions, repo, rev string, rule renderer.Rule) (*model.Config, string, error) {
 	snap, err := source.Read(repo, rev)
 	if err != nil {
 		return nil, "", err
@@ -270,18 +278,23 @@ func renderRevision(co *compileOptions, eo *evalOptions, repo, rev string, seeds
 	if err != nil {
 		return nil, "", err
 	}
-	if loaded != nil {
-		loaded(cfg)
-	}
+	return cfg, revLabel(rev, snap), nil
+}
+
+// compileRevision renders cfg in memory without the clusters in skip
+// (renderer.Options.Skip). With seeds, only those of them that the
+// revision has are rendered (a seed added or removed by the change is all
+// added or all removed).
+func compileRevision(co *compileOptions, cfg *model.Config, seeds []string, skip map[string]bool) (*tree.Tree, error) {
 	var only []string
 	for _, s := range seeds {
 		if slices.ContainsFunc(cfg.Seeds, func(x model.Seed) bool { return x.Name == s }) {
 			only = append(only, s)
 		}
 	}
-	t, err := co.compile(cfg, only)
+	t, err := co.compileSkip(cfg, only, skip)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if len(seeds) > 0 && len(only) == 0 {
 		// None of the seeds is in this revision: master/ alone.
@@ -289,13 +302,13 @@ func renderRevision(co *compileOptions, eo *evalOptions, repo, rev string, seeds
 		for _, p := range t.Paths() {
 			if data, _ := t.Get(p); !strings.HasPrefix(p, layout.SeedsDir+"/") && p != layout.IndexPath {
 				if err := mt.Add(p, data); err != nil {
-					return nil, "", err
+					return nil, err
 				}
 			}
 		}
 		t = mt
 	}
-	return t, revLabel(rev, snap), nil
+	return t, nil
 }
 
 func revLabel(rev string, snap *source.Snapshot) string {

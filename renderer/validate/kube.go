@@ -44,12 +44,14 @@ func (v *validator) kubernetes() {
 	for _, c := range v.cfg.Clusters {
 		v.strings(reflect.ValueOf(c), []string{"clusters", c.Name})
 		for _, k := range model.SortedKeys(c.Labels) {
-			at := v.at("clusters", c.Name, "labels", k)
+			// Positions are looked up only for a message: finding one
+			// costs more than the check.
+			at := func() model.Pos { return v.at("clusters", c.Name, "labels", k) }
 			if errs := validation.IsQualifiedName(k); len(errs) > 0 {
-				v.diags.Addf(at, "cluster %q: label key %s is not a Kubernetes label key: %s", c.Name, Clip(k), strings.Join(errs, "; "))
+				v.diags.Addf(at(), "cluster %q: label key %s is not a Kubernetes label key: %s", c.Name, Clip(k), strings.Join(errs, "; "))
 			}
 			if errs := validation.IsValidLabelValue(c.Labels[k]); len(errs) > 0 {
-				v.diags.Addf(at, "cluster %q: the value %s of label %s is not a Kubernetes label value: %s", c.Name, Clip(c.Labels[k]), Clip(k), strings.Join(errs, "; "))
+				v.diags.Addf(at(), "cluster %q: the value %s of label %s is not a Kubernetes label value: %s", c.Name, Clip(c.Labels[k]), Clip(k), strings.Join(errs, "; "))
 			}
 		}
 	}
@@ -96,9 +98,8 @@ func (v *validator) str(s string, path []string, multiLine bool) {
 	if multiLine {
 		limit = MaxPatchValue
 	}
-	field := fieldName(path)
 	if len(s) > limit {
-		v.diags.Addf(v.at(path...), "%s: the value is %d bytes long; at most %d are allowed (%s)", field, len(s), limit, Clip(s))
+		v.diags.Addf(v.at(path...), "%s: the value is %d bytes long; at most %d are allowed (%s)", fieldName(path), len(s), limit, Clip(s))
 		return
 	}
 	for _, r := range s {
@@ -107,7 +108,7 @@ func (v *validator) str(s string, path []string, multiLine bool) {
 		}
 		if forbidden(r) {
 			pos := v.at(path...)
-			v.diags.Addf(pos, "%s: control character %U is not allowed (YAML and Kubernetes tools read it differently; write the text without it)", field, r)
+			v.diags.Addf(pos, "%s: control character %U is not allowed (YAML and Kubernetes tools read it differently; write the text without it)", fieldName(path), r)
 			return
 		}
 	}
