@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"github.com/fleetc/fleetc/renderer/envoy"
 	"reflect"
 	"slices"
 	"strings"
@@ -368,9 +369,9 @@ func TestTunnelAndLoadBalancerExposure(t *testing.T) {
 			}
 
 			lb := find[*corev1.Service](objs, "Service", svcFrontLB)
-			envoy := find[*appsv1.Deployment](objs, "Deployment", appEnvoy)
-			if (lb != nil) != (v.expose == model.ExposeLoadBalancer) || (envoy != nil) != (lb != nil) {
-				t.Fatalf("front-loadbalancer %v, envoy %v on %s", lb != nil, envoy != nil, v.expose)
+			proxy := find[*appsv1.Deployment](objs, "Deployment", appEnvoy)
+			if (lb != nil) != (v.expose == model.ExposeLoadBalancer) || (proxy != nil) != (lb != nil) {
+				t.Fatalf("front-loadbalancer %v, envoy %v on %s", lb != nil, proxy != nil, v.expose)
 			}
 			if lb == nil {
 				return
@@ -381,11 +382,11 @@ func TestTunnelAndLoadBalancerExposure(t *testing.T) {
 			// The load balancer's ports are the NodePorts, so the external
 			// URL (https://<externalName>:<NodePort>) is the same as on
 			// NodePort seeds; Envoy forwards each to its Service.
-			var cfg envoyBootstrap
+			var cfg envoy.Bootstrap
 			if err := yaml.UnmarshalStrict([]byte(find[*corev1.ConfigMap](objs, "ConfigMap", cmEnvoy).Data[envoyConfigKey]), &cfg); err != nil {
 				t.Fatal(err)
 			}
-			clusters := map[string]envoyCluster{}
+			clusters := map[string]envoy.Cluster{}
 			for _, c := range cfg.StaticResources.Clusters {
 				clusters[c.Name] = c
 			}
@@ -393,7 +394,7 @@ func TestTunnelAndLoadBalancerExposure(t *testing.T) {
 			if len(lb.Spec.Ports) != 2 || len(cfg.StaticResources.Listeners) != 2 {
 				t.Fatalf("front-loadbalancer ports %+v, listeners %+v", lb.Spec.Ports, cfg.StaticResources.Listeners)
 			}
-			ec := container(envoy.Spec.Template.Spec, appEnvoy)
+			ec := container(proxy.Spec.Template.Spec, appEnvoy)
 			for _, p := range lb.Spec.Ports {
 				target := targets[p.Port]
 				if target == nil || p.TargetPort.IntValue() != int(p.Port) {
@@ -403,7 +404,7 @@ func TestTunnelAndLoadBalancerExposure(t *testing.T) {
 				if !slices.ContainsFunc(ec.Ports, func(cp corev1.ContainerPort) bool { return cp.ContainerPort == p.Port }) {
 					t.Errorf("envoy has no container port %d", p.Port)
 				}
-				i := slices.IndexFunc(cfg.StaticResources.Listeners, func(l envoyListenerConfig) bool { return l.Address.SocketAddress.PortValue == p.Port })
+				i := slices.IndexFunc(cfg.StaticResources.Listeners, func(l envoy.Listener) bool { return l.Address.SocketAddress.PortValue == p.Port })
 				if i < 0 {
 					t.Errorf("no listener on %d", p.Port)
 					continue
@@ -413,12 +414,12 @@ func TestTunnelAndLoadBalancerExposure(t *testing.T) {
 				c := clusters[tcpProxy.Cluster]
 				addr := c.LoadAssignment.Endpoints[0].LBEndpoints[0].Endpoint.Address.SocketAddress
 				want := target.Name + "." + in.Cluster.Namespace() + ".svc.cluster.local."
-				if addr.Address != want || addr.PortValue != target.Spec.Ports[0].Port || c.Type != "STRICT_DNS" || tcpProxy.Type != envoyTCPProxyType {
+				if addr.Address != want || addr.PortValue != target.Spec.Ports[0].Port || c.Type != "STRICT_DNS" || tcpProxy.Type != envoy.TCPProxyType {
 					t.Errorf("listener %d → %s:%d (%s), want %s:%d", p.Port, addr.Address, addr.PortValue, c.Type, want, target.Spec.Ports[0].Port)
 				}
 			}
-			if *envoy.Spec.Replicas < 2 || find[*policyv1.PodDisruptionBudget](objs, "PodDisruptionBudget", appEnvoy) == nil {
-				t.Errorf("envoy replicas %d without PDB", *envoy.Spec.Replicas)
+			if *proxy.Spec.Replicas < 2 || find[*policyv1.PodDisruptionBudget](objs, "PodDisruptionBudget", appEnvoy) == nil {
+				t.Errorf("envoy replicas %d without PDB", *proxy.Spec.Replicas)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"github.com/fleetc/fleetc/renderer/envoy"
 	"reflect"
 	"slices"
 	"strconv"
@@ -31,7 +32,7 @@ func TestSeedProxyConnectListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := seedProxyConfigOf(t, objs)
-	var l *sniListener
+	var l *envoy.Listener
 	for i := range cfg.StaticResources.Listeners {
 		if cfg.StaticResources.Listeners[i].Address.SocketAddress.PortValue == 8088 {
 			l = &cfg.StaticResources.Listeners[i]
@@ -44,13 +45,13 @@ func TestSeedProxyConnectListener(t *testing.T) {
 		t.Fatalf("filter chains %+v", l.FilterChains)
 	}
 	hcm := l.FilterChains[0].Filters[0].TypedConfig
-	if hcm.Type != hcmType || hcm.CodecType != "HTTP2" || hcm.HTTP2ProtocolOptions == nil || !hcm.HTTP2ProtocolOptions.AllowConnect {
+	if hcm.Type != envoy.HCMType || hcm.CodecType != "HTTP2" || hcm.HTTP2ProtocolOptions == nil || !hcm.HTTP2ProtocolOptions.AllowConnect {
 		t.Errorf("connection manager %+v: want HTTP/2 with CONNECT allowed", hcm)
 	}
 	if len(hcm.UpgradeConfigs) != 1 || hcm.UpgradeConfigs[0].UpgradeType != "CONNECT" {
 		t.Errorf("upgrade configs %+v", hcm.UpgradeConfigs)
 	}
-	if len(hcm.HTTPFilters) != 1 || hcm.HTTPFilters[0].TypedConfig["@type"] != routerType {
+	if len(hcm.HTTPFilters) != 1 || hcm.HTTPFilters[0].TypedConfig["@type"] != envoy.RouterType {
 		t.Errorf("http filters %+v: want the router", hcm.HTTPFilters)
 	}
 	routes := map[string]string{}
@@ -81,7 +82,7 @@ func TestSeedProxyConnectListener(t *testing.T) {
 		}
 	}
 	for _, cl := range routes {
-		if !slices.ContainsFunc(cfg.StaticResources.Clusters, func(c envoyCluster) bool { return c.Name == cl }) {
+		if !slices.ContainsFunc(cfg.StaticResources.Clusters, func(c envoy.Cluster) bool { return c.Name == cl }) {
 			t.Errorf("CONNECT route to undefined cluster %s", cl)
 		}
 	}
@@ -90,12 +91,12 @@ func TestSeedProxyConnectListener(t *testing.T) {
 		if vh.Name != "cluster-b-tunnel" {
 			continue
 		}
-		wantVH := virtualHost{
+		wantVH := envoy.VirtualHost{
 			Name:    "cluster-b-tunnel",
 			Domains: []string{"openvpn-server.cluster-b.svc.cluster.local:1194"},
-			Routes: []httpRoute{{Route: httpRouteAction{
+			Routes: []envoy.Route{{Route: envoy.RouteAction{
 				Cluster:        "cluster-b-tunnel",
-				UpgradeConfigs: []upgradeConfig{{UpgradeType: "CONNECT", ConnectConfig: &struct{}{}}},
+				UpgradeConfigs: []envoy.UpgradeConfig{{UpgradeType: "CONNECT", ConnectConfig: &struct{}{}}},
 				IdleTimeout:    envoyIdleTimeout,
 			}}},
 		}
@@ -103,13 +104,13 @@ func TestSeedProxyConnectListener(t *testing.T) {
 			t.Errorf("OpenVPN virtual host %+v, want %+v", vh, wantVH)
 		}
 	}
-	wantCluster := envoyCluster{
+	wantCluster := envoy.Cluster{
 		Name: "cluster-b-tunnel", Type: "STRICT_DNS", ConnectTimeout: envoyConnTimeout, DNSLookupFamily: "V4_ONLY",
-		LoadAssignment: envoyLoadAssigment{ClusterName: "cluster-b-tunnel", Endpoints: []envoyLocalityLBEnds{{LBEndpoints: []envoyLBEndpoint{{
-			Endpoint: envoyEndpoint{Address: envoyAddress{SocketAddress: envoySocketAddress{Address: "openvpn-server.cluster-b.svc.cluster.local.", PortValue: 1194}}},
+		LoadAssignment: envoy.LoadAssignment{ClusterName: "cluster-b-tunnel", Endpoints: []envoy.LocalityEndpoints{{LBEndpoints: []envoy.LBEndpoint{{
+			Endpoint: envoy.Endpoint{Address: envoy.Address{SocketAddress: envoy.SocketAddress{Address: "openvpn-server.cluster-b.svc.cluster.local.", PortValue: 1194}}},
 		}}}}},
 	}
-	i := slices.IndexFunc(cfg.StaticResources.Clusters, func(c envoyCluster) bool { return c.Name == "cluster-b-tunnel" })
+	i := slices.IndexFunc(cfg.StaticResources.Clusters, func(c envoy.Cluster) bool { return c.Name == "cluster-b-tunnel" })
 	if i < 0 || !reflect.DeepEqual(cfg.StaticResources.Clusters[i], wantCluster) {
 		t.Errorf("OpenVPN upstream cluster (index %d) %+v, want %+v", i, cfg.StaticResources.Clusters, wantCluster)
 	}
@@ -131,13 +132,13 @@ func TestSeedProxyConnectListener(t *testing.T) {
 	}
 }
 
-func seedProxyConfigOf(t *testing.T, objs []object.Object) sniBootstrap {
+func seedProxyConfigOf(t *testing.T, objs []object.Object) envoy.Bootstrap {
 	t.Helper()
 	cm := find[*corev1.ConfigMap](objs, "ConfigMap", appSeedProxy)
 	if cm == nil {
 		t.Fatal("no proxy ConfigMap")
 	}
-	var cfg sniBootstrap
+	var cfg envoy.Bootstrap
 	if err := yaml.UnmarshalStrict([]byte(cm.Data[envoyConfigKey]), &cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -150,14 +151,14 @@ type agentConfig struct {
 	StaticResources struct {
 		Listeners []agentListenerConfig `json:"listeners"`
 		Clusters  []struct {
-			Name           string             `json:"name"`
-			LoadAssignment envoyLoadAssigment `json:"load_assignment"`
+			Name           string               `json:"name"`
+			LoadAssignment envoy.LoadAssignment `json:"load_assignment"`
 		} `json:"clusters"`
 	} `json:"static_resources"`
 }
 
 type agentListenerConfig struct {
-	Address      envoyAddress `json:"address"`
+	Address      envoy.Address `json:"address"`
 	FilterChains []struct {
 		Filters []struct {
 			TypedConfig struct {
@@ -278,23 +279,23 @@ func TestSeedProxyEnvoyArgs(t *testing.T) {
 type hopConfig struct {
 	StaticResources struct {
 		Listeners []struct {
-			Address      envoyAddress `json:"address"`
+			Address      envoy.Address `json:"address"`
 			FilterChains []struct {
-				FilterChainMatch *sniChainMatch `json:"filter_chain_match"`
+				FilterChainMatch *envoy.ChainMatch `json:"filter_chain_match"`
 				Filters          []struct {
 					TypedConfig struct {
 						Cluster     string       `json:"cluster"`
-						RouteConfig *routeConfig `json:"route_config"`
+						RouteConfig *envoy.RouteConfig `json:"route_config"`
 					} `json:"typed_config"`
 				} `json:"filters"`
 			} `json:"filter_chains"`
 		} `json:"listeners"`
-		Clusters []envoyCluster `json:"clusters"`
+		Clusters []envoy.Cluster `json:"clusters"`
 	} `json:"static_resources"`
 }
 
 // upstream is the address of Envoy cluster name in cfg.
-func (cfg hopConfig) upstream(t *testing.T, name string) envoySocketAddress {
+func (cfg hopConfig) upstream(t *testing.T, name string) envoy.SocketAddress {
 	t.Helper()
 	for _, c := range cfg.StaticResources.Clusters {
 		if c.Name == name && len(c.LoadAssignment.Endpoints) == 1 && len(c.LoadAssignment.Endpoints[0].LBEndpoints) == 1 {
@@ -302,7 +303,7 @@ func (cfg hopConfig) upstream(t *testing.T, name string) envoySocketAddress {
 		}
 	}
 	t.Fatalf("no Envoy cluster %s with one endpoint", name)
-	return envoySocketAddress{}
+	return envoy.SocketAddress{}
 }
 
 // tcpRoute is the Envoy cluster a plain TCP connection to port reaches
@@ -423,7 +424,7 @@ func TestOpenVPNClientReachesServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var up envoySocketAddress
+			var up envoy.SocketAddress
 			switch expose {
 			case model.ExposeTunneling:
 				if remote[0] != usercluster.AgentIP || remote[1] != "1194" {
@@ -446,7 +447,7 @@ func TestOpenVPNClientReachesServer(t *testing.T) {
 				if tunnel == nil {
 					t.Fatal("the agent's OpenVPN listener opens no CONNECT tunnel")
 				}
-				var agentUp envoySocketAddress
+				var agentUp envoy.SocketAddress
 				for _, c := range agent.StaticResources.Clusters {
 					if c.Name == l.FilterChains[0].Filters[0].TypedConfig.Cluster {
 						agentUp = c.LoadAssignment.Endpoints[0].LBEndpoints[0].Endpoint.Address.SocketAddress

@@ -5,6 +5,7 @@ import (
 	"path"
 
 	"github.com/fleetc/fleetc/renderer/encode"
+	"github.com/fleetc/fleetc/renderer/envoy"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -23,15 +24,14 @@ import (
 // render time, so it renders the same Envoy with a static configuration
 // and the load balancer with fixed ports, and needs neither controller.
 const (
-	appEnvoy          = "nodeport-proxy-envoy"
-	cmEnvoy           = "nodeport-proxy-envoy"
-	svcFrontLB        = "front-loadbalancer"
-	envoyConfigKey    = "envoy.yaml"
-	envoyConfigDir    = "/etc/envoy"
-	envoyReplicas     = 2
-	envoyIdleTimeout  = "3600s"
-	envoyConnTimeout  = "5s"
-	envoyTCPProxyType = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
+	appEnvoy         = "nodeport-proxy-envoy"
+	cmEnvoy          = "nodeport-proxy-envoy"
+	svcFrontLB       = "front-loadbalancer"
+	envoyConfigKey   = "envoy.yaml"
+	envoyConfigDir   = "/etc/envoy"
+	envoyReplicas    = 2
+	envoyIdleTimeout = "3600s"
+	envoyConnTimeout = "5s"
 )
 
 func (b *builder) loadBalancer() bool { return b.in.Seed.Expose == model.ExposeLoadBalancer }
@@ -57,99 +57,16 @@ func (b *builder) envoyListeners() []envoyListener {
 	return ls
 }
 
-// Envoy's bootstrap configuration (envoy.config.bootstrap.v3.Bootstrap),
-// reduced to static TCP proxying.
-type envoyBootstrap struct {
-	StaticResources envoyStaticResources `json:"static_resources"`
-}
-
-type envoyStaticResources struct {
-	Listeners []envoyListenerConfig `json:"listeners"`
-	Clusters  []envoyCluster        `json:"clusters"`
-}
-
-type envoyListenerConfig struct {
-	Name         string             `json:"name"`
-	Address      envoyAddress       `json:"address"`
-	FilterChains []envoyFilterChain `json:"filter_chains"`
-}
-
-type envoyAddress struct {
-	SocketAddress envoySocketAddress `json:"socket_address"`
-}
-
-type envoySocketAddress struct {
-	Address   string `json:"address"`
-	PortValue int32  `json:"port_value"`
-}
-
-type envoyFilterChain struct {
-	Filters []envoyFilter `json:"filters"`
-}
-
-type envoyFilter struct {
-	Name        string        `json:"name"`
-	TypedConfig envoyTCPProxy `json:"typed_config"`
-}
-
-type envoyTCPProxy struct {
-	Type        string `json:"@type"`
-	StatPrefix  string `json:"stat_prefix"`
-	Cluster     string `json:"cluster"`
-	IdleTimeout string `json:"idle_timeout"`
-}
-
-type envoyCluster struct {
-	Name            string             `json:"name"`
-	Type            string             `json:"type"`
-	ConnectTimeout  string             `json:"connect_timeout"`
-	DNSLookupFamily string             `json:"dns_lookup_family"`
-	LoadAssignment  envoyLoadAssigment `json:"load_assignment"`
-}
-
-type envoyLoadAssigment struct {
-	ClusterName string                `json:"cluster_name"`
-	Endpoints   []envoyLocalityLBEnds `json:"endpoints"`
-}
-
-type envoyLocalityLBEnds struct {
-	LBEndpoints []envoyLBEndpoint `json:"lb_endpoints"`
-}
-
-type envoyLBEndpoint struct {
-	Endpoint envoyEndpoint `json:"endpoint"`
-}
-
-type envoyEndpoint struct {
-	Address envoyAddress `json:"address"`
-}
-
-func (b *builder) envoyConfig() envoyBootstrap {
-	var cfg envoyBootstrap
+func (b *builder) envoyConfig() envoy.Bootstrap {
+	var cfg envoy.Bootstrap
 	for _, l := range b.envoyListeners() {
 		host := fmt.Sprintf("%s.%s.svc.cluster.local.", l.name, b.ns)
-		cfg.StaticResources.Listeners = append(cfg.StaticResources.Listeners, envoyListenerConfig{
-			Name:    l.name,
-			Address: envoyAddress{SocketAddress: envoySocketAddress{Address: "0.0.0.0", PortValue: l.port}},
-			FilterChains: []envoyFilterChain{{Filters: []envoyFilter{{
-				Name: "envoy.filters.network.tcp_proxy",
-				TypedConfig: envoyTCPProxy{
-					Type: envoyTCPProxyType, StatPrefix: l.name, Cluster: l.name, IdleTimeout: envoyIdleTimeout,
-				},
-			}}}},
+		cfg.StaticResources.Listeners = append(cfg.StaticResources.Listeners, envoy.Listener{
+			Name:         l.name,
+			Address:      envoy.At("0.0.0.0", l.port),
+			FilterChains: []envoy.FilterChain{{Filters: []envoy.Filter{envoy.TCPProxy(l.name, envoyIdleTimeout)}}},
 		})
-		cfg.StaticResources.Clusters = append(cfg.StaticResources.Clusters, envoyCluster{
-			Name:            l.name,
-			Type:            "STRICT_DNS",
-			ConnectTimeout:  envoyConnTimeout,
-			DNSLookupFamily: "V4_ONLY",
-			LoadAssignment: envoyLoadAssigment{
-				ClusterName: l.name,
-				Endpoints: []envoyLocalityLBEnds{{LBEndpoints: []envoyLBEndpoint{{Endpoint: envoyEndpoint{
-					Address: envoyAddress{SocketAddress: envoySocketAddress{Address: host, PortValue: l.svcPort}},
-				}}}}},
-			},
-		})
+		cfg.StaticResources.Clusters = append(cfg.StaticResources.Clusters, envoy.DNSCluster(l.name, "STRICT_DNS", envoyConnTimeout, host, l.svcPort))
 	}
 	return cfg
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/renderer/encode"
+	"github.com/fleetc/fleetc/renderer/envoy"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
 	"github.com/fleetc/fleetc/renderer/usercluster"
@@ -44,9 +45,6 @@ const (
 	appSeedProxy       = "nodeport-proxy-envoy"
 	svcSeedProxy       = "nodeport-proxy"
 	seedProxyReplicas  = 3 // Kubermatic's default envoy replicas
-	tlsInspectorType   = "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"
-	hcmType            = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
-	routerType         = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
 )
 
 // SeedProxyInput is what the seed-level proxy is rendered from.
@@ -55,103 +53,6 @@ type SeedProxyInput struct {
 	Master   *model.Master
 	Clusters []*model.Cluster // the seed's clusters, Resolved filled in
 	Images   catalog.Images
-}
-
-// Envoy configuration with SNI routing (the types of nodeportproxy.go
-// have no listener filters or chain matches).
-type sniBootstrap struct {
-	StaticResources sniStaticResources `json:"static_resources"`
-}
-
-type sniStaticResources struct {
-	Listeners []sniListener  `json:"listeners"`
-	Clusters  []envoyCluster `json:"clusters"`
-}
-
-type sniListener struct {
-	Name            string              `json:"name"`
-	Address         envoyAddress        `json:"address"`
-	ListenerFilters []sniListenerFilter `json:"listener_filters,omitempty"`
-	FilterChains    []sniFilterChain    `json:"filter_chains"`
-}
-
-type sniListenerFilter struct {
-	Name        string         `json:"name"`
-	TypedConfig map[string]any `json:"typed_config"`
-}
-
-type sniFilterChain struct {
-	FilterChainMatch *sniChainMatch `json:"filter_chain_match,omitempty"`
-	Filters          []seedFilter   `json:"filters"`
-}
-
-// seedFilter is a network filter: a TCP proxy, or (the CONNECT listener)
-// an HTTP connection manager.
-type seedFilter struct {
-	Name        string           `json:"name"`
-	TypedConfig seedFilterConfig `json:"typed_config"`
-}
-
-// seedFilterConfig holds the fields of
-// envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy and of
-// envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-// that fleetc sets; @type says which one it is.
-type seedFilterConfig struct {
-	Type       string `json:"@type"`
-	StatPrefix string `json:"stat_prefix"`
-	// TcpProxy.
-	Cluster     string `json:"cluster,omitempty"`
-	IdleTimeout string `json:"idle_timeout,omitempty"`
-	// HttpConnectionManager.
-	CodecType            string                `json:"codec_type,omitempty"`
-	HTTP2ProtocolOptions *http2ProtocolOptions `json:"http2_protocol_options,omitempty"`
-	UpgradeConfigs       []upgradeConfig       `json:"upgrade_configs,omitempty"`
-	RouteConfig          *routeConfig          `json:"route_config,omitempty"`
-	HTTPFilters          []httpFilter          `json:"http_filters,omitempty"`
-}
-
-type http2ProtocolOptions struct {
-	AllowConnect bool `json:"allow_connect"`
-}
-
-type upgradeConfig struct {
-	UpgradeType   string    `json:"upgrade_type"`
-	ConnectConfig *struct{} `json:"connect_config,omitempty"`
-}
-
-type routeConfig struct {
-	Name         string        `json:"name"`
-	VirtualHosts []virtualHost `json:"virtual_hosts"`
-}
-
-type virtualHost struct {
-	Name    string      `json:"name"`
-	Domains []string    `json:"domains"`
-	Routes  []httpRoute `json:"routes"`
-}
-
-type httpRoute struct {
-	Match httpRouteMatch  `json:"match"`
-	Route httpRouteAction `json:"route"`
-}
-
-type httpRouteMatch struct {
-	ConnectMatcher struct{} `json:"connect_matcher"`
-}
-
-type httpRouteAction struct {
-	Cluster        string          `json:"cluster"`
-	UpgradeConfigs []upgradeConfig `json:"upgrade_configs"`
-	IdleTimeout    string          `json:"idle_timeout"`
-}
-
-type httpFilter struct {
-	Name        string            `json:"name"`
-	TypedConfig map[string]string `json:"typed_config"`
-}
-
-type sniChainMatch struct {
-	ServerNames []string `json:"server_names"`
 }
 
 // route is one way into one cluster Service.
@@ -189,19 +90,12 @@ func seedRoutes(in SeedProxyInput) []route {
 	return rs
 }
 
-func strictDNS(r route) envoyCluster {
-	return envoyCluster{
-		Name: r.name, Type: "STRICT_DNS", ConnectTimeout: envoyConnTimeout, DNSLookupFamily: "V4_ONLY",
-		LoadAssignment: envoyLoadAssigment{ClusterName: r.name, Endpoints: []envoyLocalityLBEnds{{LBEndpoints: []envoyLBEndpoint{{
-			Endpoint: envoyEndpoint{Address: envoyAddress{SocketAddress: envoySocketAddress{Address: r.host, PortValue: r.port}}},
-		}}}}},
-	}
+func strictDNS(r route) envoy.Cluster {
+	return envoy.DNSCluster(r.name, "STRICT_DNS", envoyConnTimeout, r.host, r.port)
 }
 
-func tcpProxy(r route) []seedFilter {
-	return []seedFilter{{Name: "envoy.filters.network.tcp_proxy", TypedConfig: seedFilterConfig{
-		Type: envoyTCPProxyType, StatPrefix: r.name, Cluster: r.name, IdleTimeout: envoyIdleTimeout,
-	}}}
+func tcpProxy(r route) []envoy.Filter {
+	return []envoy.Filter{envoy.TCPProxy(r.name, envoyIdleTimeout)}
 }
 
 // connectListener terminates the HTTP/2 CONNECT tunnels of the
@@ -213,39 +107,39 @@ func tcpProxy(r route) []seedFilter {
 // `kubernetes` Service by its IP address, so their TLS carries no server
 // name the SNI listener could route by; the agent names the cluster in
 // the CONNECT request instead.
-func connectListener(in SeedProxyInput, routes []route) sniListener {
-	rc := &routeConfig{Name: "tunneling"}
+func connectListener(in SeedProxyInput, routes []route) envoy.Listener {
+	rc := &envoy.RouteConfig{Name: "tunneling"}
 	for _, r := range routes {
 		if r.connect == "" {
 			continue
 		}
-		rc.VirtualHosts = append(rc.VirtualHosts, virtualHost{
+		rc.VirtualHosts = append(rc.VirtualHosts, envoy.VirtualHost{
 			Name:    r.name,
 			Domains: []string{r.connect},
-			Routes: []httpRoute{{Route: httpRouteAction{
+			Routes: []envoy.Route{{Route: envoy.RouteAction{
 				Cluster:        r.name,
-				UpgradeConfigs: []upgradeConfig{{UpgradeType: "CONNECT", ConnectConfig: &struct{}{}}},
+				UpgradeConfigs: []envoy.UpgradeConfig{{UpgradeType: "CONNECT", ConnectConfig: &struct{}{}}},
 				IdleTimeout:    envoyIdleTimeout,
 			}}},
 		})
 	}
-	return sniListener{
+	return envoy.Listener{
 		Name:    "tunneling",
-		Address: envoyAddress{SocketAddress: envoySocketAddress{Address: "0.0.0.0", PortValue: usercluster.TunnelingConnectPort}},
-		FilterChains: []sniFilterChain{{Filters: []seedFilter{{
-			Name: "envoy.filters.network.http_connection_manager",
-			TypedConfig: seedFilterConfig{
-				Type:       hcmType,
+		Address: envoy.At("0.0.0.0", usercluster.TunnelingConnectPort),
+		FilterChains: []envoy.FilterChain{{Filters: []envoy.Filter{{
+			Name: envoy.HCMName,
+			TypedConfig: envoy.FilterConfig{
+				Type:       envoy.HCMType,
 				StatPrefix: "tunneling",
 				// The agents speak HTTP/2 without TLS (prior knowledge);
 				// the tunnelled bytes are the client's own TLS.
 				CodecType:            "HTTP2",
-				HTTP2ProtocolOptions: &http2ProtocolOptions{AllowConnect: true},
-				UpgradeConfigs:       []upgradeConfig{{UpgradeType: "CONNECT"}},
+				HTTP2ProtocolOptions: &envoy.HTTP2ProtocolOptions{AllowConnect: true},
+				UpgradeConfigs:       []envoy.UpgradeConfig{{UpgradeType: "CONNECT"}},
 				RouteConfig:          rc,
-				HTTPFilters: []httpFilter{{
-					Name:        "envoy.filters.http.router",
-					TypedConfig: map[string]string{"@type": routerType},
+				HTTPFilters: []envoy.HTTPFilter{{
+					Name:        envoy.RouterName,
+					TypedConfig: map[string]string{"@type": envoy.RouterType},
 				}},
 			},
 		}}}},
@@ -253,33 +147,33 @@ func connectListener(in SeedProxyInput, routes []route) sniListener {
 }
 
 // seedProxyConfig returns the Envoy configuration and the ports it serves.
-func seedProxyConfig(in SeedProxyInput) (sniBootstrap, []int32) {
-	var cfg sniBootstrap
+func seedProxyConfig(in SeedProxyInput) (envoy.Bootstrap, []int32) {
+	var cfg envoy.Bootstrap
 	var ports []int32
 	routes := seedRoutes(in)
 	switch in.Seed.Expose {
 	case model.ExposeTunneling:
-		l := sniListener{
+		l := envoy.Listener{
 			Name:            "sni",
-			Address:         envoyAddress{SocketAddress: envoySocketAddress{Address: "0.0.0.0", PortValue: tunnelingSecurePort}},
-			ListenerFilters: []sniListenerFilter{{Name: "envoy.filters.listener.tls_inspector", TypedConfig: map[string]any{"@type": tlsInspectorType}}},
+			Address:         envoy.At("0.0.0.0", tunnelingSecurePort),
+			ListenerFilters: []envoy.ListenerFilter{{Name: envoy.TLSInspectorName, TypedConfig: map[string]any{"@type": envoy.TLSInspectorType}}},
 		}
 		for _, r := range routes {
 			if r.sni != "" {
-				l.FilterChains = append(l.FilterChains, sniFilterChain{FilterChainMatch: &sniChainMatch{ServerNames: []string{r.sni}}, Filters: tcpProxy(r)})
+				l.FilterChains = append(l.FilterChains, envoy.FilterChain{FilterChainMatch: &envoy.ChainMatch{ServerNames: []string{r.sni}}, Filters: tcpProxy(r)})
 			}
 			if r.sni != "" || r.connect != "" {
 				cfg.StaticResources.Clusters = append(cfg.StaticResources.Clusters, strictDNS(r))
 			}
 		}
-		cfg.StaticResources.Listeners = []sniListener{l, connectListener(in, routes)}
+		cfg.StaticResources.Listeners = []envoy.Listener{l, connectListener(in, routes)}
 		ports = []int32{tunnelingSecurePort, usercluster.TunnelingConnectPort}
 	case model.ExposeNodePort:
 		for _, r := range routes {
-			cfg.StaticResources.Listeners = append(cfg.StaticResources.Listeners, sniListener{
+			cfg.StaticResources.Listeners = append(cfg.StaticResources.Listeners, envoy.Listener{
 				Name:         r.name,
-				Address:      envoyAddress{SocketAddress: envoySocketAddress{Address: "0.0.0.0", PortValue: r.extPort}},
-				FilterChains: []sniFilterChain{{Filters: tcpProxy(r)}},
+				Address:      envoy.At("0.0.0.0", r.extPort),
+				FilterChains: []envoy.FilterChain{{Filters: tcpProxy(r)}},
 			})
 			cfg.StaticResources.Clusters = append(cfg.StaticResources.Clusters, strictDNS(r))
 			ports = append(ports, r.extPort)

@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"github.com/fleetc/fleetc/renderer/envoy"
 	"slices"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func TestSeedProxyTunneling(t *testing.T) {
 		t.Fatalf("service %+v", svc)
 	}
 	cm := find[*corev1.ConfigMap](objs, "ConfigMap", appSeedProxy)
-	var cfg sniBootstrap
+	var cfg envoy.Bootstrap
 	if err := yaml.UnmarshalStrict([]byte(cm.Data[envoyConfigKey]), &cfg); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/fleetc/fleetc/renderer/encode"
+	"github.com/fleetc/fleetc/renderer/envoy"
 	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/object"
 )
@@ -65,101 +66,8 @@ const (
 	defaultNamespace  = "default"
 )
 
-// Envoy's bootstrap configuration (envoy.config.bootstrap.v3.Bootstrap),
-// reduced to what the agent uses.
-type agentBootstrap struct {
-	StaticResources agentResources `json:"static_resources"`
-}
-
-type agentResources struct {
-	Listeners []agentListener `json:"listeners"`
-	Clusters  []agentCluster  `json:"clusters"`
-}
-
-type agentListener struct {
-	Name         string             `json:"name"`
-	Address      agentAddress       `json:"address"`
-	FilterChains []agentFilterChain `json:"filter_chains"`
-}
-
-type agentAddress struct {
-	SocketAddress agentSocketAddress `json:"socket_address"`
-}
-
-type agentSocketAddress struct {
-	Address   string `json:"address"`
-	PortValue int32  `json:"port_value"`
-}
-
-type agentFilterChain struct {
-	Filters []agentFilter `json:"filters"`
-}
-
-type agentFilter struct {
-	Name        string   `json:"name"`
-	TypedConfig tcpProxy `json:"typed_config"`
-}
-
-// tcpProxy is envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.
-type tcpProxy struct {
-	Type            string           `json:"@type"`
-	StatPrefix      string           `json:"stat_prefix"`
-	Cluster         string           `json:"cluster"`
-	TunnelingConfig *tunnelingConfig `json:"tunneling_config,omitempty"`
-}
-
-// tunnelingConfig makes the TCP proxy open an HTTP CONNECT tunnel to
-// hostname (the request's authority) over the upstream.
-type tunnelingConfig struct {
-	Hostname string `json:"hostname"`
-}
-
-type agentCluster struct {
-	Name           string `json:"name"`
-	Type           string `json:"type"`
-	ConnectTimeout string `json:"connect_timeout"`
-	// DNSLookupFamily V4_ONLY: the agent's address family.
-	DNSLookupFamily string `json:"dns_lookup_family"`
-	// TypedExtensionProtocolOptions selects HTTP/2 towards the proxy
-	// (Tunneling: CONNECT over HTTP/2).
-	TypedExtensionProtocolOptions map[string]httpProtocolOptions `json:"typed_extension_protocol_options,omitempty"`
-	LoadAssignment                agentLoadAssignment            `json:"load_assignment"`
-}
-
-// httpProtocolOptions is envoy.extensions.upstreams.http.v3.HttpProtocolOptions.
-type httpProtocolOptions struct {
-	Type               string             `json:"@type"`
-	ExplicitHTTPConfig explicitHTTPConfig `json:"explicit_http_config"`
-}
-
-type explicitHTTPConfig struct {
-	HTTP2ProtocolOptions struct{} `json:"http2_protocol_options"`
-}
-
-type agentLoadAssignment struct {
-	ClusterName string               `json:"cluster_name"`
-	Endpoints   []agentLocalityLBEPs `json:"endpoints"`
-}
-
-type agentLocalityLBEPs struct {
-	LBEndpoints []agentLBEndpoint `json:"lb_endpoints"`
-}
-
-type agentLBEndpoint struct {
-	Endpoint agentEndpoint `json:"endpoint"`
-}
-
-type agentEndpoint struct {
-	Address agentAddress `json:"address"`
-}
-
 const (
-	tcpProxyType      = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
-	httpOptionsType   = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
-	httpOptionsName   = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
-	tcpProxyName      = "envoy.filters.network.tcp_proxy"
 	agentConnTimeout  = "5s"
-	agentDNSFamily    = "V4_ONLY"
 	agentClusterLogic = "LOGICAL_DNS"
 )
 
@@ -170,31 +78,26 @@ const (
 // AgentIP:1194 (the OpenVPN client's remote), tunnelled through the same
 // proxy under the authority of its openvpn-server Service
 // (OpenVPNConnectAuthority), as Kubermatic's envoy-agent.
-func (b *builder) envoyAgentConfig() agentBootstrap {
+func (b *builder) envoyAgentConfig() envoy.Bootstrap {
 	tunneling := b.in.Seed.Expose == model.ExposeTunneling
 	upstream, upstreamPort := b.apiHost, b.apiPort
 	if tunneling {
 		upstreamPort = TunnelingConnectPort
 	}
-	var cfg agentBootstrap
+	var cfg envoy.Bootstrap
 	add := func(name string, port int32, authority string) {
-		proxy := tcpProxy{Type: tcpProxyType, StatPrefix: name, Cluster: name}
-		cl := agentCluster{
-			Name: name, Type: agentClusterLogic, ConnectTimeout: agentConnTimeout, DNSLookupFamily: agentDNSFamily,
-		}
+		proxy := envoy.TCPProxy(name, "")
+		cl := envoy.DNSCluster(name, agentClusterLogic, agentConnTimeout, upstream, upstreamPort)
 		if tunneling {
-			proxy.TunnelingConfig = &tunnelingConfig{Hostname: authority}
-			cl.TypedExtensionProtocolOptions = map[string]httpProtocolOptions{
-				httpOptionsName: {Type: httpOptionsType},
+			proxy.TypedConfig.TunnelingConfig = &envoy.TunnelingConfig{Hostname: authority}
+			cl.TypedExtensionProtocolOptions = map[string]envoy.HTTPProtocolOptions{
+				envoy.HTTPOptionsName: {Type: envoy.HTTPOptionsType},
 			}
 		}
-		cl.LoadAssignment = agentLoadAssignment{ClusterName: name, Endpoints: []agentLocalityLBEPs{{
-			LBEndpoints: []agentLBEndpoint{{Endpoint: agentEndpoint{Address: agentAddress{SocketAddress: agentSocketAddress{Address: upstream, PortValue: upstreamPort}}}}},
-		}}}
-		cfg.StaticResources.Listeners = append(cfg.StaticResources.Listeners, agentListener{
+		cfg.StaticResources.Listeners = append(cfg.StaticResources.Listeners, envoy.Listener{
 			Name:         name,
-			Address:      agentAddress{SocketAddress: agentSocketAddress{Address: AgentIP, PortValue: port}},
-			FilterChains: []agentFilterChain{{Filters: []agentFilter{{Name: tcpProxyName, TypedConfig: proxy}}}},
+			Address:      envoy.At(AgentIP, port),
+			FilterChains: []envoy.FilterChain{{Filters: []envoy.Filter{proxy}}},
 		})
 		cfg.StaticResources.Clusters = append(cfg.StaticResources.Clusters, cl)
 	}
