@@ -41,11 +41,8 @@ type Entry struct {
 // CachedFile is a file of a cached folder with its sha256, which the
 // rendered tree's index reuses as it is: like the data, a Cache returns
 // it only if it can vouch for it (rendercache checks each entry's CRC).
-type CachedFile struct {
-	Path string // relative to the tree root
-	Data []byte
-	Sum  [32]byte
-}
+// Path is relative to the tree root.
+type CachedFile = tree.File
 
 // clusterInputs is everything compileCluster reads, for the cache key.
 // Positions are left out: they only matter for errors, and failed renders
@@ -146,21 +143,24 @@ func folderKeys(cfg *model.Config, cat *catalog.Catalog) map[string]string {
 	return out
 }
 
-// fromCache rebuilds a cluster result from a cache entry. An entry that
-// does not fit the cluster (files outside its two folders, dir and ucDir,
-// a different number of patches) is a miss.
+// fromCache rebuilds a cluster result from a cache entry: its files,
+// checked here (on the compiling goroutine) for tree.AddFiles. An entry that does
+// not fit the cluster (files outside its two folders, dir and ucDir, a
+// different number of patches) is a miss.
 func fromCache(e Entry, dir, ucDir string, patches []patch.Patch) (clusterResult, bool) {
 	if len(e.Matched) != len(patches) || len(e.Files) == 0 {
 		return clusterResult{}, false
 	}
-	t := tree.New()
-	t.Grow(len(e.Files))
 	for _, f := range e.Files {
-		if !(strings.HasPrefix(f.Path, dir+"/") || strings.HasPrefix(f.Path, ucDir+"/")) || t.AddSum(f.Path, f.Data, f.Sum) != nil {
+		if !(strings.HasPrefix(f.Path, dir+"/") || strings.HasPrefix(f.Path, ucDir+"/")) {
 			return clusterResult{}, false
 		}
 	}
-	return clusterResult{tree: t, patches: patches, matched: e.Matched}, true
+	files, err := tree.CheckFiles(e.Files)
+	if err != nil {
+		return clusterResult{}, false
+	}
+	return clusterResult{files: files, patches: patches, matched: e.Matched}, true
 }
 
 // toCache makes the cache entry of a successful cluster result.

@@ -2,6 +2,7 @@ package renderer_test
 
 import (
 	"crypto/sha256"
+	"path"
 	"sync"
 	"testing"
 
@@ -111,6 +112,41 @@ func TestCacheRejectsForeignEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertSameTree(t, renderExample(t), got)
+}
+
+// TestCacheRejectsBrokenEntries: an entry whose files are in the
+// cluster's folder but could not form a tree (out of order, a file where
+// another has a folder, an unclean path) is a miss: the render is a fresh
+// one's, not an error.
+func TestCacheRejectsBrokenEntries(t *testing.T) {
+	for name, broken := range map[string]func(dir string) []string{
+		"unsorted":         func(dir string) []string { return []string{dir + "/b.yaml", dir + "/a.yaml"} },
+		"file over folder": func(dir string) []string { return []string{dir + "/a", dir + "/a/b.yaml"} },
+		"unclean path":     func(dir string) []string { return []string{dir + "/x/../a.yaml"} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			cache := &mapCache{}
+			if _, err := renderer.Compile(loadExample(t), catalog.Default(), renderer.Options{Cache: cache}); err != nil {
+				t.Fatal(err)
+			}
+			for k, e := range cache.m {
+				if len(e.Files) == 0 {
+					continue
+				}
+				dir := path.Dir(e.Files[0].Path)
+				e.Files = nil
+				for _, p := range broken(dir) {
+					e.Files = append(e.Files, renderer.CachedFile{Path: p, Data: []byte("x"), Sum: sha256.Sum256([]byte("x"))})
+				}
+				cache.m[k] = e
+			}
+			got, err := renderer.Compile(loadExample(t), catalog.Default(), renderer.Options{Cache: cache})
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertSameTree(t, renderExample(t), got)
+		})
+	}
 }
 
 // TestCacheKeyHasProject: a cluster's folder includes its customer-cluster

@@ -137,13 +137,23 @@ func compileInto(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.
 			}
 		}
 		if i == 0 {
-			t.Grow(len(jobs)*results[0].tree.Len() + 1024)
+			n := results[0].files.Len()
+			if results[0].tree != nil {
+				n = results[0].tree.Len()
+			}
+			t.Grow(len(jobs)*n + 1024)
 		}
-		if err := t.Merge(results[i].tree); err != nil {
+		var err error
+		if results[i].tree != nil {
+			err = t.Merge(results[i].tree)
+		} else {
+			err = t.AddFiles(results[i].files)
+		}
+		if err != nil {
 			<-done
 			return results, cerr, err
 		}
-		results[i].tree = nil // its files are t's now
+		results[i].tree, results[i].files = nil, tree.Files{} // its files are t's now
 	}
 	<-done
 	return results, cerr, nil
@@ -271,7 +281,7 @@ func cachedCRDs(cache Cache) ([]crdFile, error) {
 			out := make([]crdFile, 0, len(e.Files))
 			for _, f := range e.Files {
 				name, ok := strings.CutPrefix(f.Path, layout.CRDs+"/")
-				if !ok || strings.Contains(name, "/") {
+				if !ok || strings.Contains(name, "/") || len(out) > 0 && name <= out[len(out)-1].name {
 					out = nil
 					break
 				}
@@ -377,6 +387,7 @@ func selectSeeds(cfg *model.Config, names []string) ([]*model.Seed, error) {
 // clusterResult is one cluster's rendered folder and how its patches went.
 type clusterResult struct {
 	tree     *tree.Tree
+	files    tree.Files      // instead of tree: a cached folder
 	patches  []patch.Patch   // the patches that apply to the cluster, in order
 	matched  []bool          // per patch: it selected at least one object
 	problems []patch.Problem // patches that failed

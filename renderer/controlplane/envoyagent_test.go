@@ -284,7 +284,7 @@ type hopConfig struct {
 				FilterChainMatch *envoy.ChainMatch `json:"filter_chain_match"`
 				Filters          []struct {
 					TypedConfig struct {
-						Cluster     string       `json:"cluster"`
+						Cluster     string             `json:"cluster"`
 						RouteConfig *envoy.RouteConfig `json:"route_config"`
 					} `json:"typed_config"`
 				} `json:"filters"`

@@ -34,20 +34,34 @@ func Compare(dir string, t *Tree, seen *Seen) (Drift, error) {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return d, fmt.Errorf("tree: %s is not a directory", dir)
 	}
-	disk, err := scan(dir, nil)
+	disk, err := scanSorted(dir)
 	if err != nil {
 		return d, err
 	}
+	// Both lists are in byte order: walk them side by side.
 	ps := t.Paths()
 	var check []string // on disk as regular files: compare bytes
+	i := 0
 	for _, p := range ps {
-		switch disk[p] {
-		case 0:
+		for ; i < len(disk) && disk[i].path < p; i++ {
+			if disk[i].kind != kindDir {
+				d.Extra = append(d.Extra, disk[i].path)
+			}
+		}
+		switch {
+		case i == len(disk) || disk[i].path != p:
 			d.Missing = append(d.Missing, p)
-		case kindFile:
+			continue
+		case disk[i].kind == kindFile:
 			check = append(check, p)
 		default:
 			d.Stale = append(d.Stale, p)
+		}
+		i++
+	}
+	for ; i < len(disk); i++ {
+		if disk[i].kind != kindDir {
+			d.Extra = append(d.Extra, disk[i].path)
 		}
 	}
 	stale, err := differing(dir, t, check, seen)
@@ -56,15 +70,6 @@ func Compare(dir string, t *Tree, seen *Seen) (Drift, error) {
 	}
 	d.Stale = append(d.Stale, stale...)
 	slices.Sort(d.Stale)
-	for p, k := range disk {
-		if k == kindDir {
-			continue
-		}
-		if _, ok := t.Get(p); !ok {
-			d.Extra = append(d.Extra, p)
-		}
-	}
-	slices.Sort(d.Extra)
 	return d, nil
 }
 

@@ -1,6 +1,7 @@
 package disk
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -52,6 +53,17 @@ func TestCompare(t *testing.T) {
 				putFiles(t, dir, map[string]string{"master/a.yaml/inner": "i"})
 			},
 			want: Drift{Stale: []string{"master/a.yaml"}, Extra: []string{"master/a.yaml/inner"}},
+		},
+		{
+			// "a.yaml-x" sorts between the folder "a.yaml" and its
+			// entries ("a.yaml/..."): the folder is still found in the
+			// file's place.
+			name: "directory in place of a file, a neighbour between",
+			mutate: func(t *testing.T, dir string) {
+				must(t, os.Remove(filepath.Join(dir, "master", "a.yaml")))
+				putFiles(t, dir, map[string]string{"master/a.yaml/inner": "i", "master/a.yaml-x": "x"})
+			},
+			want: Drift{Stale: []string{"master/a.yaml"}, Extra: []string{"master/a.yaml-x", "master/a.yaml/inner"}},
 		},
 		{
 			name: "symlink in place of a file",
@@ -117,4 +129,49 @@ func TestCompare(t *testing.T) {
 			t.Fatalf("Compare = %v", err)
 		}
 	})
+}
+
+// TestScanSortedIsScanInOrder: the sorted scan finds what scan finds, in
+// byte order of the paths, on names that sort around "/" and with
+// folders deep enough to be read on other goroutines.
+func TestScanSortedIsScanInOrder(t *testing.T) {
+	root := t.TempDir()
+	files := []string{"a-b", "a.b", "a0", "a/b-c", "a/b/c-d/e", "a/b/c.d", "a/b/c/d", "a/b/c/d0", "a/ba", "b", "ab/c", "z/z/z/z", ".git/HEAD", "x/.git/y"}
+	for i := range 40 {
+		files = append(files, fmt.Sprintf("seeds/s%d/clusters/c/f.yaml", i), fmt.Sprintf("seeds/s%d/clusters/c-1/f.yaml", i))
+	}
+	for _, f := range files {
+		name := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("b", filepath.Join(root, "a/link")); err != nil {
+		t.Fatal(err)
+	}
+	want, err := scan(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := scanSorted(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("sorted scan found %d paths, scan %d", len(got), len(want))
+	}
+	for i, e := range got {
+		if want[e.path] != e.kind {
+			t.Errorf("%s: kind %d, scan says %d", e.path, e.kind, want[e.path])
+		}
+		if i > 0 && got[i-1].path >= e.path {
+			t.Errorf("%q before %q", got[i-1].path, e.path)
+		}
+	}
+	if missing, err := scanSorted(filepath.Join(root, "nothing")); err != nil || len(missing) != 0 {
+		t.Errorf("missing root: %v, %v", missing, err)
+	}
 }

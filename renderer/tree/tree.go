@@ -4,10 +4,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/fleetc/fleetc/renderer/layout"
 )
@@ -165,43 +163,56 @@ func (t *Tree) Paths() []string { return slices.Clone(t.paths()) }
 // paths returns the cached sorted paths; callers must not modify it.
 func (t *Tree) paths() []string {
 	if t.sorted == nil {
-		t.sorted = make([]string, 0, len(t.files))
-		for p := range t.files {
-			t.sorted = append(t.sorted, p)
-		}
-		sortParallel(t.sorted, runtime.GOMAXPROCS(0))
+		t.sorted = sortedPaths(t.files, t.dirs)
 	}
 	return t.sorted
 }
 
-// sortParallel sorts ps on up to procs goroutines: halves sorted at once,
-// then merged (a 10,000-cluster tree has 600,000 paths).
-func sortParallel(ps []string, procs int) {
-	if procs < 2 || len(ps) < 1<<14 {
-		slices.Sort(ps)
-		return
+// sortedPaths returns the paths of files in byte order, folder by folder:
+// the entries of one folder (its files by name, its sub-folders by name
+// and "/") are sorted among themselves, and a sub-folder's paths go where
+// its entry sorts. That is byte order of the whole paths, because every
+// path under folder d/s starts with "d/s/": any path that sorts between
+// two of them starts with it too, and a file name f compares with a
+// folder's "s/..." as it compares with "s/" (f holds no "/", and is never
+// s itself). A million paths share long prefixes
+// ("seeds/<seed>/clusters/<cluster>/"); sorting short names per folder
+// costs a fraction of comparing whole paths. dirs holds every folder that
+// contains a file, at any depth.
+func sortedPaths(files map[string][]byte, dirs map[string]struct{}) []string {
+	type entry struct {
+		key  string // name, or name + "/" for a folder
+		path string // the file's path, or the folder's
+		dir  bool
 	}
-	mid := len(ps) / 2
-	a, b := ps[:mid], ps[mid:]
-	var wg sync.WaitGroup
-	wg.Go(func() { sortParallel(a, procs/2) })
-	sortParallel(b, procs-procs/2)
-	wg.Wait()
-	merged := make([]string, 0, len(ps))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if b[j] < a[i] {
-			merged = append(merged, b[j])
-			j++
-		} else {
-			merged = append(merged, a[i])
-			i++
+	children := make(map[string][]entry, len(dirs)+1)
+	for p := range files {
+		d := parentDir(p)
+		children[d] = append(children[d], entry{key: p[len(p)-len(baseName(p)):], path: p})
+	}
+	for d := range dirs {
+		parent := parentDir(d)
+		children[parent] = append(children[parent], entry{key: baseName(d) + "/", path: d, dir: true})
+	}
+	out := make([]string, 0, len(files))
+	var emit func(d string)
+	emit = func(d string) {
+		es := children[d]
+		slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+		for _, e := range es {
+			if e.dir {
+				emit(e.path)
+			} else {
+				out = append(out, e.path)
+			}
 		}
 	}
-	merged = append(merged, a[i:]...)
-	merged = append(merged, b[j:]...)
-	copy(ps, merged)
+	emit("")
+	return out
 }
+
+// baseName is the last segment of p.
+func baseName(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
 
 // Get returns a file's content. The slice must not be modified.
 func (t *Tree) Get(path string) ([]byte, bool) {
@@ -234,52 +245,135 @@ func (t *Tree) Merge(other *Tree) error {
 	}
 	t.init()
 	ps := other.paths()
-	if !t.disjoint(ps) {
-		for _, p := range ps {
-			if err := t.conflict(p); err != nil {
-				return err
-			}
-		}
+	// other is a valid tree: its paths clash only with t's.
+	if err := t.clashes(ps); err != nil {
+		return err
 	}
-	for _, p := range ps {
-		t.insert(p, other.files[p])
-	}
+	t.insertSorted(ps, func(i int) []byte { return other.files[ps[i]] })
 	for p, sum := range other.sums {
 		t.setSum(p, sum)
 	}
 	return nil
 }
 
-// disjoint reports, cheaply, that no path of ps (sorted, non-empty) can
-// clash with t: they share a folder that t has no file in, and neither it
-// nor its ancestors are files of t. (A cluster's folder merged into the
-// fleet's tree, say.) False means "check each path".
-func (t *Tree) disjoint(ps []string) bool {
-	if len(ps) == 0 {
-		return true
-	}
-	first, last := ps[0], ps[len(ps)-1]
-	n := 0
-	for n < len(first) && n < len(last) && first[n] == last[n] {
-		n++
-	}
-	i := strings.LastIndexByte(first[:n], '/')
-	if i <= 0 {
-		return false
-	}
-	dir := first[:i]
-	if _, ok := t.dirs[dir]; ok {
-		return false
-	}
-	for d := dir; ; {
-		if _, ok := t.files[d]; ok {
-			return false
+// File is a file with its known sha256 (a cache that verified it).
+type File struct {
+	Path string
+	Data []byte
+	Sum  [32]byte
+}
+
+// Files is a list of files that CheckFiles found fit to be added to a tree
+// together: sorted, valid paths, no file where another one has a folder.
+// Its zero value is an empty list.
+type Files struct {
+	files []File
+	paths []string
+}
+
+// Len is the number of files.
+func (fs Files) Len() int { return len(fs.files) }
+
+// CheckFiles checks files, sorted by path, for AddFiles: each path valid
+// (Add's rules), strictly after the one before, and no file of the list
+// in the place of a folder of another (a and a/b). It can run on any
+// goroutine (a cache checks the folders it reads in parallel); AddFiles
+// then only looks for clashes with the tree.
+func CheckFiles(files []File) (Files, error) {
+	ps := make([]string, len(files))
+	for i, f := range files {
+		if err := validPath(f.Path); err != nil {
+			return Files{}, err
 		}
-		j := strings.LastIndexByte(d, '/')
-		if j < 0 {
-			return true
+		if isReserved(f.Path) {
+			return Files{}, fmt.Errorf("tree: path %q is reserved for fleetc's own files", f.Path)
 		}
-		d = d[:j]
+		if i > 0 && f.Path <= ps[i-1] {
+			return Files{}, fmt.Errorf("tree: %q is not after %q", f.Path, ps[i-1])
+		}
+		ps[i] = f.Path
+	}
+	lastDir := ""
+	for _, p := range ps {
+		d := parentDir(p)
+		if d == lastDir {
+			continue
+		}
+		lastDir = d
+		for a := d; a != ""; a = parentDir(a) {
+			if _, ok := slices.BinarySearch(ps, a); ok {
+				return Files{}, fmt.Errorf("tree: path %q: parent %q is already a file of the tree", p, a)
+			}
+		}
+	}
+	return Files{files: files, paths: ps}, nil
+}
+
+// AddFiles adds checked files with their sha256: AddSum for each, all or
+// nothing (a cached folder added to the tree at once).
+func (t *Tree) AddFiles(fs Files) error {
+	if t.sealed {
+		return errors.New("tree: cannot add files: the tree already has its index (WithIndex was called)")
+	}
+	t.init()
+	if err := t.clashes(fs.paths); err != nil {
+		return err
+	}
+	t.insertSorted(fs.paths, func(i int) []byte { return fs.files[i].Data })
+	for _, f := range fs.files {
+		t.setSum(f.Path, f.Sum)
+	}
+	return nil
+}
+
+// parentDir is the folder of p ("" at the top).
+func parentDir(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// clashes reports the first path of ps (sorted, distinct, without clashes
+// among themselves) that cannot be added to t: a file of t already, a
+// directory of t, or under a file of t. The ancestors are looked at once
+// per folder of ps.
+func (t *Tree) clashes(ps []string) error {
+	lastDir := "\x00" // no folder is named that
+	for _, p := range ps {
+		if d := parentDir(p); d != lastDir {
+			lastDir = d
+			for a := d; a != ""; a = parentDir(a) {
+				if _, ok := t.files[a]; ok {
+					return fmt.Errorf("tree: path %q: parent %q is already a file of the tree", p, a)
+				}
+			}
+		}
+		if _, ok := t.files[p]; ok {
+			return fmt.Errorf("tree: duplicate path %q", p)
+		}
+		if _, ok := t.dirs[p]; ok {
+			return fmt.Errorf("tree: path %q is already a directory of the tree", p)
+		}
+	}
+	return nil
+}
+
+// insertSorted inserts the files ps (sorted), their folders once per run.
+func (t *Tree) insertSorted(ps []string, data func(i int) []byte) {
+	t.sorted = nil
+	lastDir := "\x00"
+	for i, p := range ps {
+		t.files[p] = data(i)
+		if d := parentDir(p); d != lastDir {
+			lastDir = d
+			for a := d; a != ""; a = parentDir(a) {
+				if _, ok := t.dirs[a]; ok {
+					break // its ancestors are recorded too
+				}
+				t.dirs[a] = struct{}{}
+			}
+		}
 	}
 }
 

@@ -1,8 +1,9 @@
 package tree
 
 import (
+	"maps"
+	"math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -242,20 +243,97 @@ func TestGrow(t *testing.T) {
 	}
 }
 
-// TestSortParallel: the parallel sort sorts, for any number of goroutines
-// and for inputs around the size where it starts splitting.
-func TestSortParallel(t *testing.T) {
-	for _, n := range []int{0, 1, 1<<14 - 1, 1 << 14, 50_001} {
-		for _, procs := range []int{1, 2, 3, 8} {
-			ps := make([]string, n)
-			for i := range ps {
-				ps[i] = strconv.Itoa((i * 7919) % (n/2 + 1)) // duplicates too
+// TestSortedPaths: the folder-wise order is byte order of the whole
+// paths, on names chosen to sort around "/" ("a", "a-b", "a.b", "a0",
+// "a/b") at several depths, and on random trees.
+func TestSortedPaths(t *testing.T) {
+	fixed := []string{"a-b", "a.b", "a0", "a/b-c", "a/b/c-d/e", "a/b/c.d", "a/b/c/d", "a/b/c/d0", "a/b/c/d-x", "a/ba", "b", "ab/c", "a!/x", "z/z/z/z"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	names := []string{"a", "b", "a-b", "a.b", "a0", "ab", "a_", "B", "~", "é", "a b"}
+	for round := range 200 {
+		tr := New()
+		if round == 0 {
+			for _, p := range fixed {
+				must(t, tr.Add(p, nil))
 			}
-			want := slices.Sorted(slices.Values(ps))
-			sortParallel(ps, procs)
-			if !slices.Equal(ps, want) {
-				t.Fatalf("n=%d procs=%d: not sorted", n, procs)
+		} else {
+			for range rng.IntN(60) {
+				var segs []string
+				for range 1 + rng.IntN(4) {
+					segs = append(segs, names[rng.IntN(len(names))])
+				}
+				_ = tr.Add(strings.Join(segs, "/"), nil) // clashes are simply refused
 			}
 		}
+		want := slices.Collect(maps.Keys(tr.files))
+		slices.Sort(want)
+		if got := tr.Paths(); !slices.Equal(got, want) {
+			t.Fatalf("round %d: Paths = %q, want byte order %q", round, got, want)
+		}
 	}
+}
+
+func TestAddFiles(t *testing.T) {
+	f := func(p string) File { return File{Path: p, Data: []byte(p), Sum: [32]byte{byte(len(p))}} }
+	tests := []struct {
+		name    string
+		have    []string
+		add     []File
+		wantErr string
+	}{
+		{name: "into empty", add: []File{f("a/b"), f("a/c"), f("d")}},
+		{name: "next to others", have: []string{"a/a", "z"}, add: []File{f("a/b"), f("a/c/d")}},
+		{name: "unsorted", add: []File{f("b"), f("a")}, wantErr: `"a" is not after "b"`},
+		{name: "twice", add: []File{f("a"), f("a")}, wantErr: "is not after"},
+		{name: "file and folder in the list", add: []File{f("a"), f("a-b"), f("a/c")}, wantErr: `parent "a" is already a file`},
+		{name: "deep file and folder in the list", add: []File{f("a/b"), f("a/b/c/d")}, wantErr: `parent "a/b" is already a file`},
+		{name: "reserved", add: []File{f(".fleetc/x")}, wantErr: "reserved"},
+		{name: "invalid", add: []File{f("a/../b")}, wantErr: `".." segment`},
+		{name: "duplicate", have: []string{"a/b"}, add: []File{f("a/a"), f("a/b")}, wantErr: `duplicate path "a/b"`},
+		{name: "under a file", have: []string{"a"}, add: []File{f("a/b")}, wantErr: "already a file"},
+		{name: "over a folder", have: []string{"a/b/c"}, add: []File{f("a/b")}, wantErr: "already a directory"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := New()
+			for _, p := range tc.have {
+				must(t, tr.Add(p, []byte(p)))
+			}
+			fs, err := CheckFiles(tc.add)
+			if err == nil {
+				err = tr.AddFiles(fs)
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("AddFiles = %v, want %q", err, tc.wantErr)
+				}
+				if tr.Len() != len(tc.have) {
+					t.Fatalf("a failed AddFiles changed the tree: %q", tr.Paths())
+				}
+				return
+			}
+			must(t, err)
+			for _, x := range tc.add {
+				if got, _ := tr.Get(x.Path); string(got) != x.Path {
+					t.Errorf("Get(%q) = %q", x.Path, got)
+				}
+				if sum, _ := tr.Sum(x.Path); sum != x.Sum {
+					t.Errorf("Sum(%q) = %x, want the given %x (not hashed again)", x.Path, sum[:2], x.Sum[:2])
+				}
+			}
+			// The folders are known: a file where one is clashes.
+			if err := tr.Add(parentDir(tc.add[0].Path), nil); parentDir(tc.add[0].Path) != "" && err == nil {
+				t.Errorf("a file over the folder of %s was accepted", tc.add[0].Path)
+			}
+		})
+	}
+	t.Run("sealed", func(t *testing.T) {
+		tr := New()
+		must(t, tr.WithIndex("g", "d"))
+		fs, err := CheckFiles([]File{f("a")})
+		must(t, err)
+		if err := tr.AddFiles(fs); err == nil {
+			t.Fatal("AddFiles into a sealed tree succeeded")
+		}
+	})
 }
