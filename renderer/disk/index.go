@@ -26,13 +26,26 @@ func ReadIndex(dir string) (*tree.Index, error) {
 // readOldIndex is ReadIndex that reports same (and parses nothing) when
 // the index holds exactly the bytes want.
 func readOldIndex(dir string, want []byte) (idx *tree.Index, same bool, err error) {
+	data, same, err := readIndexText(dir, want)
+	if err != nil || data == nil {
+		return nil, same, err
+	}
+	if idx, err = parseIndex(data); err != nil {
+		return nil, false, fmt.Errorf("tree: invalid index %s: %w", filepath.Join(dir, filepath.FromSlash(IndexPath)), err)
+	}
+	return idx, false, nil
+}
+
+// readIndexText reads the stored index's bytes: nil without an index, or
+// when they are exactly want's (same).
+func readIndexText(dir string, want []byte) (data []byte, same bool, err error) {
 	name := filepath.Join(dir, filepath.FromSlash(IndexPath))
 	// .fleetc must be a real folder and the index a regular file of
 	// bounded size, opened without following links (safeopen.go).
 	if err := checkMeta(dir); err != nil {
 		return nil, false, err
 	}
-	data, err := readBounded(name, MaxIndexSize)
+	data, err = readBounded(name, MaxIndexSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -42,11 +55,7 @@ func readOldIndex(dir string, want []byte) (idx *tree.Index, same bool, err erro
 	if want != nil && bytes.Equal(data, want) {
 		return nil, true, nil
 	}
-	idx, err = parseIndex(data)
-	if err != nil {
-		return nil, false, fmt.Errorf("tree: invalid index %s: %w", name, err)
-	}
-	return idx, false, nil
+	return data, false, nil
 }
 
 // LookupIndex returns the entries of dir's stored index for the given
@@ -67,6 +76,11 @@ func LookupIndex(dir string, paths []string) (*tree.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tree: read index: %w", err)
 	}
+	return lookupText(data, paths)
+}
+
+// lookupText finds the entries of paths in an index's text (LookupIndex).
+func lookupText(data []byte, paths []string) (*tree.Index, error) {
 	files := bytes.Index(data, []byte("\n  \"files\": {\n"))
 	if !bytes.HasPrefix(data, []byte("{\n  \"generator\": \"")) || files < 0 {
 		return nil, errors.New("tree: the index is not fleetc's")
@@ -96,4 +110,31 @@ func LookupIndex(dir string, paths []string) (*tree.Index, error) {
 		}
 	}
 	return idx, nil
+}
+
+// maxLookups is how many paths indexOf looks up in an index's text before
+// parsing it whole instead (each lookup reads the text once).
+const maxLookups = 32
+
+// indexOf is the stored index data as Write needs it: the entries of
+// paths, the files on disk that the new tree does not have (the only ones
+// whose ownership decides anything). A few are looked up in the text,
+// which must be valid JSON and fleetc's; more, and the index is parsed
+// and checked whole (parseIndex).
+func indexOf(data []byte, paths []string) (*tree.Index, error) {
+	if len(paths) > maxLookups {
+		return parseIndex(data)
+	}
+	// Valid JSON with a generator (what parseIndex checks first), without
+	// building the map of a million entries.
+	var head struct {
+		Generator string `json:"generator"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, err
+	}
+	if head.Generator == "" {
+		return nil, errors.New("no generator")
+	}
+	return lookupText(data, paths)
 }

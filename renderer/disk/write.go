@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/fleetc/fleetc/renderer/tree"
 )
 
 // ErrForeignDir is matched (errors.Is) by the error Write returns when it
@@ -131,16 +133,17 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	// changing the output.
 	// An index the same bytes as the new one lists the tree's files: it
 	// need not be parsed (160 MB of JSON at 10,000 clusters).
-	old, sameIndex, err := readOldIndex(dir, idxData)
+	oldData, sameIndex, err := readIndexText(dir, idxData)
 	if err != nil {
 		return st, &foreignDirError{dir: dir, cause: err}
 	}
+	var old *tree.Index // the stored index's entries that matter (below)
 	meta := osPath(dir, reservedDir)
 	stale, planned, err := staleStaging(meta)
 	if err != nil {
 		return st, err
 	}
-	if old == nil && !sameIndex && planned == nil {
+	if oldData == nil && !sameIndex && planned == nil {
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			return st, fmt.Errorf("tree: %w", err)
@@ -178,6 +181,22 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	})
 	if err != nil {
 		return st, err
+	}
+	// The files on disk that the tree does not have: removed if fleetc
+	// owns them, left alone (Foreign) otherwise.
+	var notInTree []string
+	for p, k := range disk {
+		if k != kindDir {
+			if _, inTree := t.Get(p); !inTree {
+				notInTree = append(notInTree, p)
+			}
+		}
+	}
+	slices.Sort(notInTree)
+	if oldData != nil {
+		if old, err = indexOf(oldData, notInTree); err != nil {
+			return st, &foreignDirError{dir: dir, cause: fmt.Errorf("tree: invalid index %s: %w", osPath(dir, IndexPath), err)}
+		}
 	}
 
 	// Plan.
@@ -245,14 +264,11 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 		slices.Sort(creates)
 	}
 
-	for p, k := range disk {
-		if k != kindDir && !owned(p) {
-			if _, inTree := t.Get(p); !inTree {
-				st.Foreign = append(st.Foreign, p)
-			}
+	for _, p := range notInTree {
+		if !owned(p) {
+			st.Foreign = append(st.Foreign, p)
 		}
 	}
-	slices.Sort(st.Foreign)
 
 	if len(creates) == 0 && len(replace) == 0 && len(removes) == 0 {
 		removeStale()

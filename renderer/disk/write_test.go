@@ -677,3 +677,41 @@ func BenchmarkCompare(b *testing.B) {
 		}
 	}
 }
+
+// TestWriteOwnershipByLookupAndByParse: the stored index decides which
+// files on disk that the new tree lacks are fleetc's (removed) and which
+// are not (kept, reported foreign), whether their entries are looked up
+// in its text (a few files) or it is parsed whole (many).
+func TestWriteOwnershipByLookupAndByParse(t *testing.T) {
+	for _, n := range []int{3, maxLookups + 8} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			files := map[string]string{"keep/a.yaml": "a"}
+			for i := range n {
+				files[fmt.Sprintf("gone/f%02d.yaml", i)] = "x"
+			}
+			dir := t.TempDir()
+			_, err := Write(filepath.Join(dir, "out"), mkTree(t, files))
+			must(t, err)
+			out := filepath.Join(dir, "out")
+			putFiles(t, out, map[string]string{"gone/mine.yaml": "by hand"})
+			st, err := Write(out, mkTree(t, map[string]string{"keep/a.yaml": "a"}))
+			must(t, err)
+			if st.Removed != n || !slices.Equal(st.Foreign, []string{"gone/mine.yaml"}) {
+				t.Fatalf("removed %d (want %d), foreign %q", st.Removed, n, st.Foreign)
+			}
+			checkDisk(t, out, mkTree(t, map[string]string{"keep/a.yaml": "a"}), "gone/mine.yaml")
+		})
+	}
+	t.Run("an index without a generator", func(t *testing.T) {
+		dir := t.TempDir()
+		_, err := Write(dir, mkTree(t, map[string]string{"a": "a"}))
+		must(t, err)
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(IndexPath)))
+		must(t, err)
+		bad := strings.Replace(string(data), `"generator": "fleetc test"`, `"generator": ""`, 1)
+		must(t, os.WriteFile(filepath.Join(dir, filepath.FromSlash(IndexPath)), []byte(bad), 0o644))
+		if _, err := Write(dir, mkTree(t, map[string]string{"b": "b"})); !errors.Is(err, ErrForeignDir) {
+			t.Fatalf("Write over an index without a generator = %v, want ErrForeignDir", err)
+		}
+	})
+}
