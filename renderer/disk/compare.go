@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync/atomic"
 )
 
 // Drift is how a directory on disk differs from a tree. Each list is
@@ -92,6 +93,7 @@ func differing(dir string, t *Tree, ps []string, seen *Seen) ([]string, error) {
 		verified = make([]seenEntry, len(ps))
 	}
 	bufs := make([][]byte, workers(len(ps)))
+	var learned atomic.Bool
 	err := parallel(len(ps), func(w, i int) error {
 		name := osPath(dir, ps[i])
 		if known != nil && known[i].unchanged(name, sums[i]) {
@@ -106,13 +108,14 @@ func differing(dir string, t *Tree, ps []string, seen *Seen) ([]string, error) {
 		diff[i] = !same
 		if same && seen != nil {
 			verified[i] = seen.entry(ps[i], st, sums[i])
+			learned.Store(true)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	seen.add(verified)
+	seen.add(verified, learned.Load())
 	var out []string
 	for i, p := range ps {
 		if diff[i] {

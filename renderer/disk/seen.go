@@ -31,8 +31,8 @@ type Seen struct {
 	dev, ino   uint64 // of the output folder
 	old        []seenEntry
 	mu         sync.Mutex
-	now        []seenEntry // verified during this run
-	dirty      bool
+	now        []seenEntry  // verified during this run
+	learned    bool         // some entry of now was verified by reading the file
 	trusted    atomic.Int64 // files vouched for, not read
 	clock      func() time.Time
 	racyMargin time.Duration
@@ -110,8 +110,9 @@ func (s *Seen) entry(p string, st fileStat, sum [32]byte) seenEntry {
 }
 
 // add remembers the verified entries (sorted by path; those with path ""
-// are skipped).
-func (s *Seen) add(verified []seenEntry) {
+// are skipped); learned says that some were verified by reading the file,
+// not vouched for by the memo.
+func (s *Seen) add(verified []seenEntry, learned bool) {
 	if s == nil {
 		return
 	}
@@ -120,9 +121,9 @@ func (s *Seen) add(verified []seenEntry) {
 	for _, e := range verified {
 		if e.path != "" {
 			s.now = append(s.now, e)
-			s.dirty = true
 		}
 	}
+	s.learned = s.learned || learned
 }
 
 // Save writes what this run verified (and only that: files not looked at
@@ -134,7 +135,9 @@ func (s *Seen) Save() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.dirty {
+	// Unchanged: every entry of this run was vouched for by the memo read
+	// (a copy of an old entry, each path once), and as many were.
+	if !s.learned && len(s.now) == len(s.old) {
 		return nil
 	}
 	entries := s.now

@@ -147,3 +147,42 @@ func TestSeenKeysOnTheExpectedContent(t *testing.T) {
 		t.Fatalf("%d trusted, want %d (all but master/a.yaml and the index)", n, len(files)-1)
 	}
 }
+
+// TestSeenIsRewrittenOnlyWhenItLearns: a check that trusted every file it
+// looked at, and looked at as many as before, leaves the memo alone (it is
+// 100 MB at 10,000 clusters); one that read a file, or looked at fewer,
+// rewrites it.
+func TestSeenIsRewrittenOnlyWhenItLearns(t *testing.T) {
+	dir, memo, files, tr := seenFixture(t)
+	compareSeen(t, dir, memo, tr) // learns every file
+	mark := func() {
+		data, err := os.ReadFile(memo)
+		must(t, err)
+		must(t, os.WriteFile(memo, data, 0o644))
+		past := time.Now().Add(-time.Hour)
+		must(t, os.Chtimes(memo, past, past))
+	}
+	rewritten := func() bool {
+		fi, err := os.Stat(memo)
+		must(t, err)
+		return time.Since(fi.ModTime()) < 30*time.Minute
+	}
+	mark()
+	compareSeen(t, dir, memo, tr)
+	if rewritten() {
+		t.Error("a check that trusted every file rewrote the memo")
+	}
+	putFiles(t, dir, map[string]string{"master/a.yaml": files["master/a.yaml"]}) // same bytes, new ctime
+	mark()
+	compareSeen(t, dir, memo, tr)
+	if !rewritten() {
+		t.Error("a check that read a file again did not rewrite the memo")
+	}
+	fewer := New()
+	must(t, fewer.Add("master/a.yaml", []byte(files["master/a.yaml"])))
+	mark()
+	compareSeen(t, dir, memo, fewer)
+	if !rewritten() {
+		t.Error("a check that looked at fewer files did not rewrite the memo")
+	}
+}
