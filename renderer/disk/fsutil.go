@@ -2,10 +2,7 @@ package disk
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -72,49 +69,13 @@ const (
 // skip, if non-nil, is asked about every path: true leaves it (and what
 // is under it) out. A missing root gives an empty map.
 func scan(root string, skip func(name string) bool) (map[string]entryKind, error) {
-	out := make(map[string]entryKind)
-	var walk func(rel string) error
-	walk = func(rel string) error {
-		f, err := os.Open(filepath.Join(root, filepath.FromSlash(rel)))
-		if err != nil {
-			if rel == "" && errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		ents, err := f.ReadDir(-1) // unsorted: order does not matter here
-		f.Close()
-		if err != nil {
-			return err
-		}
-		for _, e := range ents {
-			name := e.Name()
-			if rel == "" && name == ".git" {
-				continue
-			}
-			p := name
-			if rel != "" {
-				p = rel + "/" + name
-			}
-			if skip != nil && skip(p) {
-				continue
-			}
-			switch t := e.Type(); {
-			case t.IsDir():
-				out[p] = kindDir
-				if err := walk(p); err != nil {
-					return err
-				}
-			case t.IsRegular():
-				out[p] = kindFile
-			default:
-				out[p] = kindOther
-			}
-		}
-		return nil
+	ents, err := scanSortedSkip(root, skip) // its folders read in parallel
+	if err != nil {
+		return nil, err
 	}
-	if err := walk(""); err != nil {
-		return nil, fmt.Errorf("tree: scan %s: %w", root, err)
+	out := make(map[string]entryKind, len(ents))
+	for _, e := range ents {
+		out[e.path] = e.kind
 	}
 	return out, nil
 }

@@ -25,8 +25,12 @@ type dent struct {
 // name and "/": byte order of the whole paths, for the reason given at
 // tree.sortedPaths. Sub-folders are read
 // on up to GOMAXPROCS goroutines. A missing root gives an empty list.
-func scanSorted(root string) ([]dent, error) {
-	s := &sorter{root: root, slots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 0))}
+func scanSorted(root string) ([]dent, error) { return scanSortedSkip(root, nil) }
+
+// scanSortedSkip is scanSorted that leaves out every path that skip (when
+// set) is true for, and what is under it.
+func scanSortedSkip(root string, skip func(rel string) bool) ([]dent, error) {
+	s := &sorter{root: root, skip: skip, slots: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 0))}
 	out, err := s.dir("")
 	if err != nil {
 		if errors.Is(err, errMissingRoot) {
@@ -41,6 +45,7 @@ var errMissingRoot = errors.New("missing root")
 
 type sorter struct {
 	root  string
+	skip  func(rel string) bool
 	slots chan struct{} // free goroutines for sub-folders
 }
 
@@ -76,6 +81,9 @@ func (s *sorter) dir(rel string) ([]dent, error) {
 		p := name
 		if rel != "" {
 			p = rel + "/" + name
+		}
+		if s.skip != nil && s.skip(p) {
+			continue
 		}
 		c := &child{key: name, d: dent{path: p, kind: kindOther}}
 		switch t := e.Type(); {
