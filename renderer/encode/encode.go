@@ -56,6 +56,8 @@ type state struct {
 	buf bytes.Buffer
 	p   parser
 	e   emitter
+	w   walker
+	src []byte // the walker's buffer, kept between documents
 }
 
 var pool = sync.Pool{New: func() any { return new(state) }}
@@ -63,6 +65,33 @@ var pool = sync.Pool{New: func() any { return new(state) }}
 func run(obj any, document bool) ([]byte, error) {
 	st := pool.Get().(*state)
 	defer pool.Put(st)
+	if out, ok := st.typed(obj, document); ok {
+		return out, nil
+	}
+	return st.viaJSON(obj, document)
+}
+
+// typed writes obj by walking it (walk.go) rather than through its JSON
+// text; false when the document must take the JSON path (viaJSON): the
+// walker is not sure of something, or the emitter would hand the
+// document to the library, which needs the JSON text.
+func (st *state) typed(obj any, document bool) ([]byte, bool) {
+	p := &st.p
+	p.src = st.src
+	root, ok := st.w.walk(p, obj)
+	st.src = p.src
+	if !ok {
+		return nil, false
+	}
+	if document {
+		p.dropNoise(root, true)
+	}
+	return st.e.emit(p, root)
+}
+
+// viaJSON is the JSON path: encoding/json writes obj as JSON text, which
+// the parser reads back into nodes.
+func (st *state) viaJSON(obj any, document bool) ([]byte, error) {
 	st.buf.Reset()
 	enc := json.NewEncoder(&st.buf)
 	enc.SetEscapeHTML(false)

@@ -60,10 +60,24 @@ func checkFleet(t *testing.T, files []source.File, min int) {
 		t.Fatalf("only %d objects", len(objs))
 	}
 	kinds := map[string]int{}
-	var library []string
+	var library, unwalked []string
 	for i, o := range objs {
 		what := fmt.Sprintf("object %d (%s %s/%s)", i, object.Kind(o), o.GetNamespace(), o.GetName())
 		kinds[object.Kind(o)]++
+		// The walker (Document, Marshal) against the JSON path.
+		for _, document := range []bool{true, false} {
+			got, gerr := encode.Document(o)
+			if !document {
+				got, gerr = encode.Marshal(o)
+			}
+			want, werr := encode.ViaJSON(o, document)
+			if !bytes.Equal(got, want) || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+				t.Fatalf("%s (document %v): the walker differs from the JSON path\ngot (%v):\n%s\nwant (%v):\n%s", what, document, gerr, got, werr, want)
+			}
+			if !encode.Walked(o, document) && !slices.Contains(unwalked, what) {
+				unwalked = append(unwalked, what)
+			}
+		}
 		got, gerr := encode.Document(o)
 		want, path, werr := encode.ViaLibrary(o, true)
 		if path != "own" {
@@ -92,7 +106,19 @@ func checkFleet(t *testing.T, files []source.File, min int) {
 	if len(ours) > len(objs)/100+2 {
 		t.Errorf("%d of %d objects written by the library: %v", len(library), len(objs), library)
 	}
-	t.Logf("%d objects: %v; by the library: %v", len(objs), kinds, library)
+	// The walker leaves to the JSON path only the objects written by the
+	// library (which needs the JSON text), and CRDs (whose schemas hold
+	// floats: minimum, maximum).
+	var extra []string
+	for _, w := range unwalked {
+		if !slices.Contains(library, w) && !strings.Contains(w, "(CustomResourceDefinition ") {
+			extra = append(extra, w)
+		}
+	}
+	if len(extra) > 0 {
+		t.Errorf("%d of %d objects not walked (%d by the library); not by the library: %v", len(unwalked), len(objs), len(library), extra)
+	}
+	t.Logf("%d objects: %v; by the library: %v; not walked: %d", len(objs), kinds, library, len(unwalked))
 }
 
 // fleetObjects returns every object that renderer.Compile encodes for
