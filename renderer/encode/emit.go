@@ -223,6 +223,9 @@ func (e *emitter) scalar(k int32, content int, nested bool) {
 		e.out = append(e.out, '[', ']')
 	case kString:
 		s := p.text(n.val)
+		if e.word(s) {
+			return
+		}
 		f := scan(s)
 		if nested && f&newline != 0 {
 			e.multiline(s, content)
@@ -261,7 +264,34 @@ func canonicalInt(s []byte) bool {
 // text writes a single-line string (or a key) starting at column col; a
 // plain scalar's continuation lines, if it is folded, at column content.
 func (e *emitter) text(s []byte, col, content int, key bool) {
+	if e.word(s) {
+		return
+	}
 	e.textShape(s, scan(s), col, content, key)
+}
+
+// word is textShape's shortcut for the most common strings (names,
+// labels, images, flags): s starts with a letter, holds only printable
+// ASCII and no space, and does not end with ":". Then scan finds nothing
+// (no space: no folding), plainSafe holds (no indicator first, no ": " or
+// " #", no document marker), and needsQuotes looks only at specialWords,
+// for which extra is false: s is plain, or double-quoted if it is one of
+// those words. It reports false, writing nothing, for any other s.
+func (e *emitter) word(s []byte) bool {
+	if len(s) == 0 || !isLetter(s[0]) || s[len(s)-1] == ':' {
+		return false
+	}
+	for _, c := range s {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	if len(s) <= 5 && specialWords[string(s)] {
+		e.doubleQuoted(s)
+		return true
+	}
+	e.out = append(e.out, s...)
+	return true
 }
 
 // textShape is text for s of shape f.

@@ -329,8 +329,7 @@ func (p *parser) dropNoise(i int32, root bool) {
 	case kObject:
 		kept := p.members(i)[:0]
 		for _, k := range p.members(i) {
-			key := string(p.text(p.nodes[k].key))
-			switch key {
+			switch string(p.text(p.nodes[k].key)) {
 			case "status":
 				if root || p.hollow(k) {
 					continue

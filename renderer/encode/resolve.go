@@ -41,7 +41,10 @@ func needsQuotes(s []byte) (quote, extra bool) {
 	if infinity.Match(s) || sexagesimal.Match(s) {
 		return true, false
 	}
-	t := bytes.ReplaceAll(s, []byte("_"), nil)
+	t := s
+	if bytes.IndexByte(s, '_') >= 0 {
+		t = bytes.ReplaceAll(s, []byte("_"), nil)
+	}
 	if len(t) > 0 && (integer.Match(t) || float12.Match(t)) {
 		if fitsLibrary(t) {
 			return true, false

@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -61,13 +63,29 @@ const (
 
 // typeInfo is the walker's plan for one type.
 type typeInfo struct {
+	t   reflect.Type
 	how how
 	// addr: what an addressable value does (hJSON or hText: *T has the
 	// method, so an addressable T calls it); 0 for the same as how.
 	addr   how
-	fields []field // of a struct
+	fields []*field // of a struct
 	// zeroer: T (or *T, addrZero) has IsZero() bool, for "omitzero".
 	zeroer, addrZero bool
+	// elem: of a pointer, slice, array or map; set on first use (types
+	// can be recursive).
+	elem atomic.Pointer[typeInfo]
+	// strings: a map[string]string, iterated without reflect.
+	strings bool
+}
+
+// elemInfo is the plan of ti's element type.
+func (ti *typeInfo) elemInfo() *typeInfo {
+	if e := ti.elem.Load(); e != nil {
+		return e
+	}
+	e := infoOf(ti.t.Elem())
+	ti.elem.Store(e)
+	return e
 }
 
 type field struct {
@@ -75,6 +93,18 @@ type field struct {
 	index     []int
 	omitEmpty bool
 	omitZero  bool
+	// info: the field type's plan, set on first use.
+	info atomic.Pointer[typeInfo]
+	t    reflect.Type
+}
+
+func (f *field) infoOf() *typeInfo {
+	if ti := f.info.Load(); ti != nil {
+		return ti
+	}
+	ti := infoOf(f.t)
+	f.info.Store(ti)
+	return ti
 }
 
 var (
@@ -82,6 +112,8 @@ var (
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	zeroerType        = reflect.TypeFor[interface{ IsZero() bool }]()
 	numberType        = reflect.TypeFor[json.Number]()
+	stringType        = reflect.TypeFor[string]()
+	stringMapType     = reflect.TypeFor[map[string]string]()
 )
 
 // plans memoizes typeInfoOf: a pure function of the type, so sharing it
@@ -99,7 +131,7 @@ func infoOf(t reflect.Type) *typeInfo {
 }
 
 func typeInfoOf(t reflect.Type) *typeInfo {
-	ti := &typeInfo{}
+	ti := &typeInfo{t: t}
 	k := t.Kind()
 	if k != reflect.Pointer && k != reflect.Interface {
 		pt := reflect.PointerTo(t)
@@ -148,6 +180,7 @@ func typeInfoOf(t reflect.Type) *typeInfo {
 	case reflect.Map:
 		if t.Key().Kind() == reflect.String {
 			ti.how = hMap
+			ti.strings = t.Key() == stringType && t.Elem() == stringType
 		}
 	case reflect.Slice:
 		ti.how = hSlice
@@ -171,13 +204,13 @@ func typeInfoOf(t reflect.Type) *typeInfo {
 
 // candidate is a field found at some depth of embedding.
 type candidate struct {
-	field
+	*field
 	depth int
 }
 
 // structFields lists the fields of struct type t that encoding/json
 // writes; false where the walker is not sure which.
-func structFields(t reflect.Type) ([]field, bool) {
+func structFields(t reflect.Type) ([]*field, bool) {
 	type level struct {
 		t     reflect.Type
 		index []int
@@ -227,7 +260,7 @@ func structFields(t reflect.Type) ([]field, bool) {
 				} else if !simpleName(name) {
 					return nil, false
 				}
-				c := candidate{field: field{name: name, index: append(append([]int(nil), l.index...), i)}, depth: depth}
+				c := candidate{field: &field{name: name, index: append(append([]int(nil), l.index...), i), t: ft}, depth: depth}
 				if tagged {
 					for o := range strings.SplitSeq(opts, ",") {
 						switch o {
@@ -250,7 +283,7 @@ func structFields(t reflect.Type) ([]field, bool) {
 	}
 	// The least nested field of each name; two at that depth: not sure.
 	best := map[string]int{}
-	var out []field
+	var out []*field
 	for i, c := range found {
 		j, ok := best[c.name]
 		switch {
@@ -265,6 +298,8 @@ func structFields(t reflect.Type) ([]field, bool) {
 			out = append(out, c.field)
 		}
 	}
+	// In key order: the emitter's sort finds them sorted.
+	slices.SortFunc(out, func(a, b *field) int { return strings.Compare(a.name, b.name) })
 	return out, true
 }
 
@@ -295,7 +330,11 @@ func (w *walker) walk(p *parser, v any) (int32, bool) {
 	p.src, p.pos, p.end = p.src[:0], 0, 0
 	p.nodes, p.kids, p.stack = p.nodes[:0], p.kids[:0], p.stack[:0]
 	p.depth, p.ok = 0, true
-	root := w.value(reflect.ValueOf(v), false)
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() {
+		return w.leaf(kNull), true
+	}
+	root := w.value(rv, infoOf(rv.Type()), false)
 	return root, w.ok
 }
 
@@ -316,14 +355,10 @@ func (w *walker) leaf(k kind) int32 { return w.p.add(node{kind: k}) }
 
 // value writes v; addr: v is addressable in encoding/json's walk too (a
 // map's values are not, though the walker's copy of one is).
-func (w *walker) value(v reflect.Value, addr bool) int32 {
+func (w *walker) value(v reflect.Value, ti *typeInfo, addr bool) int32 {
 	if !w.ok {
 		return 0
 	}
-	if !v.IsValid() {
-		return w.leaf(kNull)
-	}
-	ti := infoOf(v.Type())
 	h := ti.how
 	if ti.addr != hBad && addr {
 		return w.method(v.Addr(), ti.addr)
@@ -349,11 +384,17 @@ func (w *walker) value(v reflect.Value, addr bool) int32 {
 		start := len(p.src)
 		p.src = strconv.AppendUint(p.src, v.Uint(), 10)
 		return p.add(node{kind: kNumber, val: span{int32(start), int32(len(p.src))}})
-	case hPointer, hInterface:
+	case hPointer:
 		if v.IsNil() {
 			return w.leaf(kNull)
 		}
-		return w.value(v.Elem(), h == hPointer)
+		return w.value(v.Elem(), ti.elemInfo(), true)
+	case hInterface:
+		if v.IsNil() {
+			return w.leaf(kNull)
+		}
+		e := v.Elem()
+		return w.value(e, infoOf(e.Type()), false)
 	case hJSON, hText:
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			return w.leaf(kNull)
@@ -370,14 +411,14 @@ func (w *walker) value(v reflect.Value, addr bool) int32 {
 		if v.IsNil() {
 			return w.leaf(kNull)
 		}
-		return w.array(v, true)
+		return w.array(v, ti.elemInfo(), true)
 	case hArray:
-		return w.array(v, addr)
+		return w.array(v, ti.elemInfo(), addr)
 	case hMap:
 		if v.IsNil() {
 			return w.leaf(kNull)
 		}
-		return w.object(v)
+		return w.object(v, ti)
 	case hStruct:
 		return w.structure(v, ti.fields, addr)
 	}
@@ -405,21 +446,37 @@ func (w *walker) close(i int32, mark int) int32 {
 	return i
 }
 
-func (w *walker) array(v reflect.Value, addr bool) int32 {
+func (w *walker) array(v reflect.Value, ei *typeInfo, addr bool) int32 {
 	i, mark := w.open(kArray)
 	for j := range v.Len() {
 		if !w.ok {
 			break
 		}
-		k := w.value(v.Index(j), addr)
+		k := w.value(v.Index(j), ei, addr)
 		w.p.stack = append(w.p.stack, k)
 	}
 	return w.close(i, mark)
 }
 
-func (w *walker) object(v reflect.Value) int32 {
+func (w *walker) object(v reflect.Value, ti *typeInfo) int32 {
 	i, mark := w.open(kObject)
+	p := w.p
+	if ti.strings && v.CanInterface() {
+		if v.Type() != stringMapType {
+			v = v.Convert(stringMapType)
+		}
+		for key, val := range v.Interface().(map[string]string) {
+			if !utf8.ValidString(key) || !utf8.ValidString(val) {
+				return w.fail()
+			}
+			k := p.add(node{kind: kString, val: w.str(val)})
+			p.nodes[k].key = w.str(key)
+			p.stack = append(p.stack, k)
+		}
+		return w.close(i, mark)
+	}
 	t := v.Type()
+	ei := ti.elemInfo()
 	key := reflect.New(t.Key()).Elem()
 	val := reflect.New(t.Elem()).Elem()
 	for it := v.MapRange(); it.Next() && w.ok; {
@@ -429,14 +486,14 @@ func (w *walker) object(v reflect.Value) int32 {
 		if !utf8.ValidString(s) {
 			return w.fail()
 		}
-		k := w.value(val, false)
-		w.p.nodes[k].key = w.str(s)
-		w.p.stack = append(w.p.stack, k)
+		k := w.value(val, ei, false)
+		p.nodes[k].key = w.str(s)
+		p.stack = append(p.stack, k)
 	}
 	return w.close(i, mark)
 }
 
-func (w *walker) structure(v reflect.Value, fields []field, addr bool) int32 {
+func (w *walker) structure(v reflect.Value, fields []*field, addr bool) int32 {
 	i, mark := w.open(kObject)
 	for _, f := range fields {
 		if !w.ok {
@@ -446,8 +503,9 @@ func (w *walker) structure(v reflect.Value, fields []field, addr bool) int32 {
 		if !ok || f.omitEmpty && empty(fv) {
 			continue
 		}
+		fi := f.infoOf()
 		if f.omitZero {
-			zero, sure := isZero(fv)
+			zero, sure := isZero(fv, fi)
 			if !sure {
 				return w.fail()
 			}
@@ -455,7 +513,7 @@ func (w *walker) structure(v reflect.Value, fields []field, addr bool) int32 {
 				continue
 			}
 		}
-		k := w.value(fv, faddr)
+		k := w.value(fv, fi, faddr)
 		w.p.nodes[k].key = w.str(f.name)
 		w.p.stack = append(w.p.stack, k)
 	}
@@ -499,8 +557,7 @@ func empty(v reflect.Value) bool {
 // isZero is omitzero's test: the value's IsZero() if it has one (a nil
 // pointer is zero), else the type's zero value; sure is false where the
 // walker would have to guess.
-func isZero(v reflect.Value) (zero, sure bool) {
-	ti := infoOf(v.Type())
+func isZero(v reflect.Value, ti *typeInfo) (zero, sure bool) {
 	switch {
 	case v.Kind() == reflect.Interface && ti.zeroer:
 		return false, false
