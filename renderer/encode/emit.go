@@ -3,6 +3,7 @@ package encode
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -130,10 +131,13 @@ func (e *emitter) sortAll() bool {
 	return true
 }
 
+const spaces = "                                                                "
+
 func (e *emitter) indent(n int) {
-	for ; n > 0; n-- {
-		e.out = append(e.out, ' ')
+	for ; n > len(spaces); n -= len(spaces) {
+		e.out = append(e.out, spaces...)
 	}
+	e.out = append(e.out, spaces[:n]...)
 }
 
 // block writes the non-empty mapping or sequence i whose entries are at
@@ -271,28 +275,56 @@ func (e *emitter) text(s []byte, col, content int, key bool) {
 }
 
 // word is textShape's shortcut for the most common strings (names,
-// labels, images, flags): s starts with a letter, holds only printable
-// ASCII and no space, and does not end with ":". Then scan finds nothing
-// (no space: no folding), plainSafe holds (no indicator first, no ": " or
-// " #", no document marker), and needsQuotes looks only at specialWords,
-// for which extra is false: s is plain, or double-quoted if it is one of
-// those words. It reports false, writing nothing, for any other s.
+// labels, images, paths, flags): s holds only printable ASCII and no
+// space, does not end with ":", and starts with
+//   - a letter: needsQuotes looks only at specialWords (extra false);
+//   - a character that is neither an indicator (§5.3), nor one that a
+//     number, date, "~", "=" or "<<" starts with: needsQuotes is false;
+//   - a character that a number can start with, and holds a character
+//     that no number, date or infinity has (numberAlphabet): needsQuotes
+//     is false; and not "---" or "..." first.
+//
+// Then scan finds nothing (no space, so no folding either) and plainSafe
+// holds: s is plain, or double-quoted if it is one of specialWords. It
+// reports false, writing nothing, for any other s.
 func (e *emitter) word(s []byte) bool {
-	if len(s) == 0 || !isLetter(s[0]) || s[len(s)-1] == ':' {
+	if len(s) == 0 || s[len(s)-1] == ':' {
 		return false
 	}
+	other := false // a character outside numberAlphabet
 	for _, c := range s {
 		if c <= ' ' || c > '~' {
 			return false
 		}
+		other = other || !numberAlphabet[c]
 	}
-	if len(s) <= 5 && specialWords[string(s)] {
-		e.doubleQuoted(s)
-		return true
+	switch c := s[0]; {
+	case isLetter(c):
+		if len(s) <= 5 && specialWords[string(s)] {
+			e.doubleQuoted(s)
+			return true
+		}
+	case numberish(c):
+		if !other || len(s) >= 3 && (string(s[:3]) == "---" || string(s[:3]) == "...") {
+			return false
+		}
+	case wordStart[c]:
+	default:
+		return false
 	}
 	e.out = append(e.out, s...)
 	return true
 }
+
+// wordStart: the characters a plain word can start with that are neither
+// letters nor numberish: not an indicator, and not what needsQuotes'
+// special strings start with ("~", "=", "<<").
+var wordStart = func() (a [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		a[c] = !isLetter(byte(c)) && !numberish(byte(c)) && !strings.ContainsRune(",[]{}#&*!|>'\"%@`-?:~=<", c)
+	}
+	return a
+}()
 
 // textShape is text for s of shape f.
 func (e *emitter) textShape(s []byte, f shape, col, content int, key bool) {
