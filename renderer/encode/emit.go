@@ -277,7 +277,7 @@ func (e *emitter) text(s []byte, col, content int, key bool) {
 // word is textShape's shortcut for the most common strings (names,
 // labels, images, paths, flags): s holds only printable ASCII and no
 // space, does not end with ":", and starts with
-//   - a letter: needsQuotes looks only at specialWords (extra false);
+//   - a letter: needsQuotes looks only at specialWord (extra false);
 //   - a character that is neither an indicator (§5.3), nor one that a
 //     number, date, "~", "=" or "<<" starts with: needsQuotes is false;
 //   - a character that a number can start with, and holds a character
@@ -285,30 +285,38 @@ func (e *emitter) text(s []byte, col, content int, key bool) {
 //     is false; and not "---" or "..." first.
 //
 // Then scan finds nothing (no space, so no folding either) and plainSafe
-// holds: s is plain, or double-quoted if it is one of specialWords. It
+// holds: s is plain, or double-quoted if it is a specialWord. It
 // reports false, writing nothing, for any other s.
 func (e *emitter) word(s []byte) bool {
 	if len(s) == 0 || s[len(s)-1] == ':' {
 		return false
 	}
-	other := false // a character outside numberAlphabet
 	for _, c := range s {
-		if c <= ' ' || c > '~' {
+		if c-'!' > '~'-'!' { // not printable, or a space
 			return false
 		}
-		other = other || !numberAlphabet[c]
 	}
 	switch c := s[0]; {
 	case isLetter(c):
-		if len(s) <= 5 && specialWords[string(s)] {
+		if specialWord(s) {
 			e.doubleQuoted(s)
 			return true
 		}
+	case wordStart[c]:
 	case numberish(c):
-		if !other || len(s) >= 3 && (string(s[:3]) == "---" || string(s[:3]) == "...") {
+		if len(s) >= 3 && (string(s[:3]) == "---" || string(s[:3]) == "...") {
 			return false
 		}
-	case wordStart[c]:
+		other := false // a character outside numberAlphabet
+		for _, c := range s {
+			if !numberAlphabet[c] {
+				other = true
+				break
+			}
+		}
+		if !other {
+			return false
+		}
 	default:
 		return false
 	}

@@ -26,7 +26,8 @@ func ViaLibrary(v any, document bool) ([]byte, string, error) {
 // alone (encoding/json, the parser, the emitter), as they did before the
 // walker.
 func ViaJSON(v any, document bool) ([]byte, error) {
-	var st state
+	st := pool.Get().(*state)
+	defer pool.Put(st)
 	return st.viaJSON(v, document)
 }
 

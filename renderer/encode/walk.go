@@ -96,6 +96,7 @@ type field struct {
 	// info: the field type's plan, set on first use.
 	info atomic.Pointer[typeInfo]
 	t    reflect.Type
+	kind reflect.Kind
 }
 
 func (f *field) infoOf() *typeInfo {
@@ -260,7 +261,7 @@ func structFields(t reflect.Type) ([]*field, bool) {
 				} else if !simpleName(name) {
 					return nil, false
 				}
-				c := candidate{field: &field{name: name, index: append(append([]int(nil), l.index...), i), t: ft}, depth: depth}
+				c := candidate{field: &field{name: name, index: append(append([]int(nil), l.index...), i), t: ft, kind: ft.Kind()}, depth: depth}
 				if tagged {
 					for o := range strings.SplitSeq(opts, ",") {
 						switch o {
@@ -499,8 +500,13 @@ func (w *walker) structure(v reflect.Value, fields []*field, addr bool) int32 {
 		if !w.ok {
 			break
 		}
-		fv, faddr, ok := fieldAt(v, f.index, addr)
-		if !ok || f.omitEmpty && empty(fv) {
+		fv, faddr, ok := v, addr, true
+		if len(f.index) == 1 {
+			fv = v.Field(f.index[0])
+		} else if fv, faddr, ok = fieldAt(v, f.index, addr); !ok {
+			continue
+		}
+		if f.omitEmpty && empty(fv, f.kind) {
 			continue
 		}
 		fi := f.infoOf()
@@ -535,11 +541,15 @@ func fieldAt(v reflect.Value, index []int, addr bool) (reflect.Value, bool, bool
 	return v, addr, true
 }
 
-// empty is omitempty's test.
-func empty(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.String, reflect.Map, reflect.Slice, reflect.Array:
+// empty is omitempty's test, for v of kind k.
+func empty(v reflect.Value, k reflect.Kind) bool {
+	switch k {
+	case reflect.String:
+		return v.String() == ""
+	case reflect.Slice, reflect.Map, reflect.Array:
 		return v.Len() == 0
+	case reflect.Pointer, reflect.Interface:
+		return v.IsNil()
 	case reflect.Bool:
 		return !v.Bool()
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -548,8 +558,6 @@ func empty(v reflect.Value) bool {
 		return v.Uint() == 0
 	case reflect.Float32, reflect.Float64:
 		return v.Float() == 0
-	case reflect.Pointer, reflect.Interface:
-		return v.IsNil()
 	}
 	return false
 }
