@@ -213,10 +213,7 @@ func BenchmarkObjects(b *testing.B) {
 		enc  func(any) ([]byte, error)
 	}{{"own", encode.Document}, {"json", func(o any) ([]byte, error) {
 		return encode.ViaJSON(o, true) // the path without the walker
-	}}, {"walkonly", func(o any) ([]byte, error) { encode.WalkOnly(o); return nil, nil }},
-		{"jsononly", func(o any) ([]byte, error) { encode.JSONOnly(o); return nil, nil }},
-		{"emit4", func(o any) ([]byte, error) { encode.EmitOnly(o); return nil, nil }},
-		{"library", func(o any) ([]byte, error) {
+	}}, {"library", func(o any) ([]byte, error) {
 		out, _, err := encode.ViaLibrary(o, true)
 		return out, err
 	}}} {
