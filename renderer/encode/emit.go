@@ -111,7 +111,7 @@ func (e *emitter) pass(root int32) {
 func (e *emitter) sortAll() bool {
 	p := e.p
 	for i := range p.nodes {
-		if p.nodes[i].kind != kObject || p.nodes[i].n < 2 {
+		if p.nodes[i].kind != kObject || p.nodes[i].n < 2 || p.nodes[i].flags&sorted != 0 {
 			continue
 		}
 		ks := p.members(int32(i))
@@ -156,6 +156,12 @@ func (e *emitter) block(i int32, col int, inline bool) {
 			continue
 		}
 		key := p.text(p.nodes[k].key)
+		if p.nodes[k].flags&plainKey != 0 {
+			e.out = append(e.out, key...)
+			e.out = append(e.out, ':')
+			e.value(k, col)
+			continue
+		}
 		if e.own && len(key) > maxImplicitKey-24 { // room for quotes and escapes
 			e.out = append(e.out, '?', ' ')
 			e.doubleQuoted(key)

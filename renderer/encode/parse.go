@@ -26,13 +26,25 @@ const (
 	kArray
 )
 
+// flags are what the walker knows of a node from its type's plan.
+type flags uint8
+
+const (
+	// sorted: an object whose keys are in byte order, which is also
+	// sigs.k8s.io/yaml's order (sortAll leaves it).
+	sorted flags = 1 << iota
+	// plainKey: the member's key is written as it is (see emitter.word).
+	plainKey
+)
+
 // span is src[s:e].
 type span struct{ s, e int32 }
 
 type node struct {
-	kind kind
-	key  span // the member's key, in an object
-	val  span // a string's or number's text
+	kind  kind
+	flags flags
+	key   span // the member's key, in an object
+	val   span // a string's or number's text
 	// kids[first : first+n] are the node's members or elements.
 	first, n int32
 }

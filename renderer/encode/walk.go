@@ -68,7 +68,10 @@ type typeInfo struct {
 	// addr: what an addressable value does (hJSON or hText: *T has the
 	// method, so an addressable T calls it); 0 for the same as how.
 	addr   how
-	fields []*field // of a struct
+	fields []*field // of a struct, in key order
+	// ordered: every two of fields' names are in the same order for
+	// sigs.k8s.io/yaml (orderAgrees), so any of its subsets too.
+	ordered bool
 	// zeroer: T (or *T, addrZero) has IsZero() bool, for "omitzero".
 	zeroer, addrZero bool
 	// elem: of a pointer, slice, array or map; set on first use (types
@@ -93,6 +96,8 @@ type field struct {
 	index     []int
 	omitEmpty bool
 	omitZero  bool
+	// plain: the emitter writes name as it is (emitter.word).
+	plain bool
 	// info: the field type's plan, set on first use.
 	info atomic.Pointer[typeInfo]
 	t    reflect.Type
@@ -198,6 +203,14 @@ func typeInfoOf(t reflect.Type) *typeInfo {
 		var ok bool
 		if ti.fields, ok = structFields(t); ok {
 			ti.how = hStruct
+			ti.ordered = true
+			for i, f := range ti.fields {
+				for _, g := range ti.fields[i+1:] {
+					ti.ordered = ti.ordered && orderAgrees([]byte(f.name), []byte(g.name))
+				}
+				var e emitter
+				f.plain = len(f.name) <= maxSimpleKey && e.word([]byte(f.name)) && string(e.out) == f.name
+			}
 		}
 	}
 	return ti
@@ -421,7 +434,7 @@ func (w *walker) value(v reflect.Value, ti *typeInfo, addr bool) int32 {
 		}
 		return w.object(v, ti)
 	case hStruct:
-		return w.structure(v, ti.fields, addr)
+		return w.structure(v, ti, addr)
 	}
 	return w.fail()
 }
@@ -494,8 +507,12 @@ func (w *walker) object(v reflect.Value, ti *typeInfo) int32 {
 	return w.close(i, mark)
 }
 
-func (w *walker) structure(v reflect.Value, fields []*field, addr bool) int32 {
+func (w *walker) structure(v reflect.Value, ti *typeInfo, addr bool) int32 {
+	fields := ti.fields
 	i, mark := w.open(kObject)
+	if ti.ordered {
+		w.p.nodes[i].flags = sorted
+	}
 	for _, f := range fields {
 		if !w.ok {
 			break
@@ -521,6 +538,9 @@ func (w *walker) structure(v reflect.Value, fields []*field, addr bool) int32 {
 		}
 		k := w.value(fv, fi, faddr)
 		w.p.nodes[k].key = w.str(f.name)
+		if f.plain {
+			w.p.nodes[k].flags |= plainKey
+		}
 		w.p.stack = append(w.p.stack, k)
 	}
 	return w.close(i, mark)

@@ -300,6 +300,12 @@ func twoOfOneName(embedB bool) any {
 	return v.Interface()
 }
 
+// digitKeys: sigs.k8s.io/yaml sorts k9 before k10, byte order after.
+type digitKeys struct {
+	K10 int `json:"k10"`
+	K9  int `json:"k9"`
+}
+
 type oddTag struct {
 	V string `json:"a b"`
 }
@@ -333,6 +339,7 @@ func TestWalkFallback(t *testing.T) {
 		"conflict":     {twoOfOneName(true), false},
 		"shallower":    {twoOfOneName(false), true},
 		"odd tag":      {&oddTag{V: "v"}, false},
+		"digit keys":   {&digitKeys{}, false},
 		"error":        {&failingField{}, false},
 		"func":         {&funcField{F: func() {}}, false},
 		"int keys":     {&intKeys{M: map[int]string{1: "a"}}, false},
