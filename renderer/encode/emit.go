@@ -2,6 +2,7 @@ package encode
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -297,10 +298,8 @@ func (e *emitter) word(s []byte) bool {
 	if len(s) == 0 || s[len(s)-1] == ':' {
 		return false
 	}
-	for _, c := range s {
-		if c-'!' > '~'-'!' { // not printable, or a space
-			return false
-		}
+	if !visible(s) {
+		return false
 	}
 	switch c := s[0]; {
 	case isLetter(c):
@@ -327,6 +326,27 @@ func (e *emitter) word(s []byte) bool {
 		return false
 	}
 	e.out = append(e.out, s...)
+	return true
+}
+
+// visible: every byte of s is printable ASCII but the space ('!' to
+// '~'); eight bytes at a time: x has a byte with its high bit set
+// (non-ASCII), or one that becomes so when 1 is added (DEL), or one below
+// '!' (the borrow of subtracting '!' from each byte sets the high bit of
+// a byte that was below it, and of none that was not).
+func visible(s []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; len(s) >= 8; s = s[8:] {
+		x := binary.LittleEndian.Uint64(s)
+		if (x|(x+ones)|(x-'!'*ones)&^x)&highs != 0 {
+			return false
+		}
+	}
+	for _, c := range s {
+		if c-'!' > '~'-'!' {
+			return false
+		}
+	}
 	return true
 }
 

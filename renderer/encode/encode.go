@@ -1,16 +1,31 @@
 // Package encode writes Go values (Kubernetes objects, kubeconfigs,
 // component configurations) as YAML documents.
 //
-// A value is first encoded as JSON by encoding/json (its json tags and
-// MarshalJSON methods decide the fields), then that JSON is written as
-// block-style YAML by this package's own emitter, written from the YAML 1.2
-// specification (chapters 6-9). The output is meant to read the same as
-// sigs.k8s.io/yaml's (same key order, indentation and scalar styles), and
-// for the values fleetc renders it is byte-identical to it; the tests
-// compare the two. Where this package cannot be sure that its choice of
-// style matches (a long string with spaces, which the library folds at 80
-// columns; tabs; non-ASCII text; floats; keys whose order the library
-// sorts by their digits), it hands the whole document to sigs.k8s.io/yaml.
+// A value's fields are what encoding/json would write (json tags,
+// MarshalJSON and MarshalText methods decide them). The walker (walk.go)
+// reads the value with reflect, following the encoding/json package
+// documentation, into a flat list of nodes (objects, arrays, scalars; the
+// strings in one byte buffer); a value with a MarshalJSON method
+// (resource.Quantity, metav1.Time, IntOrString, RawExtension...) adds
+// the nodes of that method's JSON output, parsed. Each type's plan (its
+// fields, their names and options, promoted embedded fields) is computed
+// once and kept in a memo. Where the walker is not sure to match
+// encoding/json (floats, the ",string" option, two fields of one name at
+// the same depth, invalid UTF-8, a method that fails, ...), the document
+// takes the JSON path instead: encoding/json writes it as JSON text, which
+// the parser (parse.go) reads into the same nodes. The tests check that
+// both paths give the same bytes for every object of the example fleet.
+//
+// The nodes are then written as block-style YAML by this package's own
+// emitter (emit.go), written from the YAML 1.2 specification (chapters
+// 6-9). The output is meant to read the same as sigs.k8s.io/yaml's (same
+// key order, indentation and scalar styles), and for the values fleetc
+// renders it is byte-identical to it; the tests compare the two. Where
+// this package cannot be sure that its choice of style matches (a long
+// string with spaces, which the library folds at 80 columns; tabs;
+// non-ASCII text; floats; keys whose order the library sorts by their
+// digits), it hands the whole document, as JSON text, to
+// sigs.k8s.io/yaml.
 //
 // It deliberately differs from sigs.k8s.io/yaml in one respect: a string
 // that some YAML parser used by Kubernetes tools would read as something

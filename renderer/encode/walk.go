@@ -333,6 +333,7 @@ func simpleName(s string) bool {
 type walker struct {
 	p       *parser
 	scratch bytes.Buffer
+	spare   map[reflect.Type][]reflect.Value
 	depth   int
 	ok      bool
 }
@@ -410,8 +411,14 @@ func (w *walker) value(v reflect.Value, ti *typeInfo, addr bool) int32 {
 		e := v.Elem()
 		return w.value(e, infoOf(e.Type()), false)
 	case hJSON, hText:
-		if v.Kind() == reflect.Pointer && v.IsNil() {
-			return w.leaf(kNull)
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return w.leaf(kNull)
+			}
+		} else if v.CanAddr() {
+			// T's method through *T (the same call), where
+			// v.Interface() would copy v.
+			return w.method(v.Addr(), h)
 		}
 		return w.method(v, h)
 	case hBytes:
@@ -437,6 +444,29 @@ func (w *walker) value(v reflect.Value, ti *typeInfo, addr bool) int32 {
 		return w.structure(v, ti, addr)
 	}
 	return w.fail()
+}
+
+// scratchValue returns a settable value of type t for a map's keys or
+// values, taken from the walker's spares (a nested map of the same type
+// takes another one).
+func (w *walker) scratchValue(t reflect.Type) reflect.Value {
+	if vs := w.spare[t]; len(vs) > 0 {
+		w.spare[t] = vs[:len(vs)-1]
+		return vs[len(vs)-1]
+	}
+	return reflect.New(t).Elem()
+}
+
+// release gives scratch values back (zeroed: they hold no reference to
+// the walked value past its walk).
+func (w *walker) release(vs ...reflect.Value) {
+	if w.spare == nil {
+		w.spare = map[reflect.Type][]reflect.Value{}
+	}
+	for _, v := range vs {
+		v.SetZero()
+		w.spare[v.Type()] = append(w.spare[v.Type()], v)
+	}
 }
 
 // open starts an object or array node; close moves its children into
@@ -491,11 +521,12 @@ func (w *walker) object(v reflect.Value, ti *typeInfo) int32 {
 	}
 	t := v.Type()
 	ei := ti.elemInfo()
-	key := reflect.New(t.Key()).Elem()
-	val := reflect.New(t.Elem()).Elem()
-	for it := v.MapRange(); it.Next() && w.ok; {
-		key.SetIterKey(it)
-		val.SetIterValue(it)
+	key, val := w.scratchValue(t.Key()), w.scratchValue(t.Elem())
+	defer w.release(key, val)
+	var it reflect.MapIter
+	for it.Reset(v); it.Next() && w.ok; {
+		key.SetIterKey(&it)
+		val.SetIterValue(&it)
 		s := key.String()
 		if !utf8.ValidString(s) {
 			return w.fail()
