@@ -151,10 +151,14 @@ func (p *parser) nest() bool {
 	return p.ok
 }
 
-// finish moves the children pushed since mark into kids and records them
-// on node i.
+// finish closes node i: the children pushed since mark move into kids.
 func (p *parser) finish(i int32, mark int) int32 {
 	p.depth--
+	return p.adopt(i, mark)
+}
+
+// adopt records the children pushed since mark on node i.
+func (p *parser) adopt(i int32, mark int) int32 {
 	p.nodes[i].first = int32(len(p.kids))
 	p.nodes[i].n = int32(len(p.stack) - mark)
 	p.kids = append(p.kids, p.stack[mark:]...)

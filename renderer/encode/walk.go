@@ -481,13 +481,8 @@ func (w *walker) open(k kind) (int32, int) {
 }
 
 func (w *walker) close(i int32, mark int) int32 {
-	p := w.p
 	w.depth--
-	p.nodes[i].first = int32(len(p.kids))
-	p.nodes[i].n = int32(len(p.stack) - mark)
-	p.kids = append(p.kids, p.stack[mark:]...)
-	p.stack = p.stack[:mark]
-	return i
+	return w.p.adopt(i, mark)
 }
 
 func (w *walker) array(v reflect.Value, ei *typeInfo, addr bool) int32 {
