@@ -2,7 +2,9 @@ package encode
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -110,7 +112,7 @@ func (e *emitter) pass(root int32) {
 func (e *emitter) sortAll() bool {
 	p := e.p
 	for i := range p.nodes {
-		if p.nodes[i].kind != kObject || p.nodes[i].n < 2 {
+		if p.nodes[i].kind != kObject || p.nodes[i].n < 2 || p.nodes[i].flags&sorted != 0 {
 			continue
 		}
 		ks := p.members(int32(i))
@@ -130,10 +132,13 @@ func (e *emitter) sortAll() bool {
 	return true
 }
 
+const spaces = "                                                                "
+
 func (e *emitter) indent(n int) {
-	for ; n > 0; n-- {
-		e.out = append(e.out, ' ')
+	for ; n > len(spaces); n -= len(spaces) {
+		e.out = append(e.out, spaces...)
 	}
+	e.out = append(e.out, spaces[:n]...)
 }
 
 // block writes the non-empty mapping or sequence i whose entries are at
@@ -152,6 +157,12 @@ func (e *emitter) block(i int32, col int, inline bool) {
 			continue
 		}
 		key := p.text(p.nodes[k].key)
+		if p.nodes[k].flags&plainKey != 0 {
+			e.out = append(e.out, key...)
+			e.out = append(e.out, ':')
+			e.value(k, col)
+			continue
+		}
 		if e.own && len(key) > maxImplicitKey-24 { // room for quotes and escapes
 			e.out = append(e.out, '?', ' ')
 			e.doubleQuoted(key)
@@ -223,6 +234,9 @@ func (e *emitter) scalar(k int32, content int, nested bool) {
 		e.out = append(e.out, '[', ']')
 	case kString:
 		s := p.text(n.val)
+		if e.word(s) {
+			return
+		}
 		f := scan(s)
 		if nested && f&newline != 0 {
 			e.multiline(s, content)
@@ -261,8 +275,90 @@ func canonicalInt(s []byte) bool {
 // text writes a single-line string (or a key) starting at column col; a
 // plain scalar's continuation lines, if it is folded, at column content.
 func (e *emitter) text(s []byte, col, content int, key bool) {
+	if e.word(s) {
+		return
+	}
 	e.textShape(s, scan(s), col, content, key)
 }
+
+// word is textShape's shortcut for the most common strings (names,
+// labels, images, paths, flags): s holds only printable ASCII and no
+// space, does not end with ":", and starts with
+//   - a letter: needsQuotes looks only at specialWord (extra false);
+//   - a character that is neither an indicator (§5.3), nor one that a
+//     number, date, "~", "=" or "<<" starts with: needsQuotes is false;
+//   - a character that a number can start with, and holds a character
+//     that no number, date or infinity has (numberAlphabet): needsQuotes
+//     is false; and not "---" or "..." first.
+//
+// Then scan finds nothing (no space, so no folding either) and plainSafe
+// holds: s is plain, or double-quoted if it is a specialWord. It
+// reports false, writing nothing, for any other s.
+func (e *emitter) word(s []byte) bool {
+	if len(s) == 0 || s[len(s)-1] == ':' {
+		return false
+	}
+	if !visible(s) {
+		return false
+	}
+	switch c := s[0]; {
+	case isLetter(c):
+		if specialWord(s) {
+			e.doubleQuoted(s)
+			return true
+		}
+	case wordStart[c]:
+	case numberish(c):
+		if len(s) >= 3 && (string(s[:3]) == "---" || string(s[:3]) == "...") {
+			return false
+		}
+		other := false // a character outside numberAlphabet
+		for _, c := range s {
+			if !numberAlphabet[c] {
+				other = true
+				break
+			}
+		}
+		if !other {
+			return false
+		}
+	default:
+		return false
+	}
+	e.out = append(e.out, s...)
+	return true
+}
+
+// visible: every byte of s is printable ASCII but the space ('!' to
+// '~'); eight bytes at a time: x has a byte with its high bit set
+// (non-ASCII), or one that becomes so when 1 is added (DEL), or one below
+// '!' (the borrow of subtracting '!' from each byte sets the high bit of
+// a byte that was below it, and of none that was not).
+func visible(s []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; len(s) >= 8; s = s[8:] {
+		x := binary.LittleEndian.Uint64(s)
+		if (x|(x+ones)|(x-'!'*ones)&^x)&highs != 0 {
+			return false
+		}
+	}
+	for _, c := range s {
+		if c-'!' > '~'-'!' {
+			return false
+		}
+	}
+	return true
+}
+
+// wordStart: the characters a plain word can start with that are neither
+// letters nor numberish: not an indicator, and not what needsQuotes'
+// special strings start with ("~", "=", "<<").
+var wordStart = func() (a [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		a[c] = !isLetter(byte(c)) && !numberish(byte(c)) && !strings.ContainsRune(",[]{}#&*!|>'\"%@`-?:~=<", c)
+	}
+	return a
+}()
 
 // textShape is text for s of shape f.
 func (e *emitter) textShape(s []byte, f shape, col, content int, key bool) {

@@ -1,16 +1,31 @@
 // Package encode writes Go values (Kubernetes objects, kubeconfigs,
 // component configurations) as YAML documents.
 //
-// A value is first encoded as JSON by encoding/json (its json tags and
-// MarshalJSON methods decide the fields), then that JSON is written as
-// block-style YAML by this package's own emitter, written from the YAML 1.2
-// specification (chapters 6-9). The output is meant to read the same as
-// sigs.k8s.io/yaml's (same key order, indentation and scalar styles), and
-// for the values fleetc renders it is byte-identical to it; the tests
-// compare the two. Where this package cannot be sure that its choice of
-// style matches (a long string with spaces, which the library folds at 80
-// columns; tabs; non-ASCII text; floats; keys whose order the library
-// sorts by their digits), it hands the whole document to sigs.k8s.io/yaml.
+// A value's fields are what encoding/json would write (json tags,
+// MarshalJSON and MarshalText methods decide them). The walker (walk.go)
+// reads the value with reflect, following the encoding/json package
+// documentation, into a flat list of nodes (objects, arrays, scalars; the
+// strings in one byte buffer); a value with a MarshalJSON method
+// (resource.Quantity, metav1.Time, IntOrString, RawExtension...) adds
+// the nodes of that method's JSON output, parsed. Each type's plan (its
+// fields, their names and options, promoted embedded fields) is computed
+// once and kept in a memo. Where the walker is not sure to match
+// encoding/json (floats, the ",string" option, two fields of one name at
+// the same depth, invalid UTF-8, a method that fails, ...), the document
+// takes the JSON path instead: encoding/json writes it as JSON text, which
+// the parser (parse.go) reads into the same nodes. The tests check that
+// both paths give the same bytes for every object of the example fleet.
+//
+// The nodes are then written as block-style YAML by this package's own
+// emitter (emit.go), written from the YAML 1.2 specification (chapters
+// 6-9). The output is meant to read the same as sigs.k8s.io/yaml's (same
+// key order, indentation and scalar styles), and for the values fleetc
+// renders it is byte-identical to it; the tests compare the two. Where
+// this package cannot be sure that its choice of style matches (a long
+// string with spaces, which the library folds at 80 columns; tabs;
+// non-ASCII text; floats; keys whose order the library sorts by their
+// digits), it hands the whole document, as JSON text, to
+// sigs.k8s.io/yaml.
 //
 // It deliberately differs from sigs.k8s.io/yaml in one respect: a string
 // that some YAML parser used by Kubernetes tools would read as something
@@ -56,6 +71,8 @@ type state struct {
 	buf bytes.Buffer
 	p   parser
 	e   emitter
+	w   walker
+	src []byte // the walker's buffer, kept between documents
 }
 
 var pool = sync.Pool{New: func() any { return new(state) }}
@@ -63,6 +80,33 @@ var pool = sync.Pool{New: func() any { return new(state) }}
 func run(obj any, document bool) ([]byte, error) {
 	st := pool.Get().(*state)
 	defer pool.Put(st)
+	if out, ok := st.typed(obj, document); ok {
+		return out, nil
+	}
+	return st.viaJSON(obj, document)
+}
+
+// typed writes obj by walking it (walk.go) rather than through its JSON
+// text; false when the document must take the JSON path (viaJSON): the
+// walker is not sure of something, or the emitter would hand the
+// document to the library, which needs the JSON text.
+func (st *state) typed(obj any, document bool) ([]byte, bool) {
+	p := &st.p
+	p.src = st.src
+	root, ok := st.w.walk(p, obj)
+	st.src = p.src
+	if !ok {
+		return nil, false
+	}
+	if document {
+		p.dropNoise(root, true)
+	}
+	return st.e.emit(p, root)
+}
+
+// viaJSON is the JSON path: encoding/json writes obj as JSON text, which
+// the parser reads back into nodes.
+func (st *state) viaJSON(obj any, document bool) ([]byte, error) {
 	st.buf.Reset()
 	enc := json.NewEncoder(&st.buf)
 	enc.SetEscapeHTML(false)

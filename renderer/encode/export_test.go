@@ -21,3 +21,20 @@ func ViaLibrary(v any, document bool) ([]byte, string, error) {
 	_, p, _ := st.fromJSON(buf.Bytes(), document)
 	return out, [...]string{"own", "fixed", "library"}[p], err
 }
+
+// ViaJSON encodes v as Document (document) or Marshal do by the JSON path
+// alone (encoding/json, the parser, the emitter), as they did before the
+// walker.
+func ViaJSON(v any, document bool) ([]byte, error) {
+	st := pool.Get().(*state)
+	defer pool.Put(st)
+	return st.viaJSON(v, document)
+}
+
+// Walked reports whether Document (document) or Marshal writes v by
+// walking it (rather than by the JSON path).
+func Walked(v any, document bool) bool {
+	var st state
+	_, ok := st.typed(v, document)
+	return ok
+}

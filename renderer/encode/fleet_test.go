@@ -8,6 +8,7 @@ package encode_test
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -60,10 +61,24 @@ func checkFleet(t *testing.T, files []source.File, min int) {
 		t.Fatalf("only %d objects", len(objs))
 	}
 	kinds := map[string]int{}
-	var library []string
+	var library, unwalked []string
 	for i, o := range objs {
 		what := fmt.Sprintf("object %d (%s %s/%s)", i, object.Kind(o), o.GetNamespace(), o.GetName())
 		kinds[object.Kind(o)]++
+		// The walker (Document, Marshal) against the JSON path.
+		for _, document := range []bool{true, false} {
+			got, gerr := encode.Document(o)
+			if !document {
+				got, gerr = encode.Marshal(o)
+			}
+			want, werr := encode.ViaJSON(o, document)
+			if !bytes.Equal(got, want) || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+				t.Fatalf("%s (document %v): the walker differs from the JSON path\ngot (%v):\n%s\nwant (%v):\n%s", what, document, gerr, got, werr, want)
+			}
+			if !encode.Walked(o, document) && !slices.Contains(unwalked, what) {
+				unwalked = append(unwalked, what)
+			}
+		}
 		got, gerr := encode.Document(o)
 		want, path, werr := encode.ViaLibrary(o, true)
 		if path != "own" {
@@ -92,7 +107,19 @@ func checkFleet(t *testing.T, files []source.File, min int) {
 	if len(ours) > len(objs)/100+2 {
 		t.Errorf("%d of %d objects written by the library: %v", len(library), len(objs), library)
 	}
-	t.Logf("%d objects: %v; by the library: %v", len(objs), kinds, library)
+	// The walker leaves to the JSON path only the objects written by the
+	// library (which needs the JSON text), and CRDs (whose schemas hold
+	// floats: minimum, maximum).
+	var extra []string
+	for _, w := range unwalked {
+		if !slices.Contains(library, w) && !strings.Contains(w, "(CustomResourceDefinition ") {
+			extra = append(extra, w)
+		}
+	}
+	if len(extra) > 0 {
+		t.Errorf("%d of %d objects not walked (%d by the library); not by the library: %v", len(unwalked), len(objs), len(library), extra)
+	}
+	t.Logf("%d objects: %v; by the library: %v; not walked: %d", len(objs), kinds, library, len(unwalked))
 }
 
 // fleetObjects returns every object that renderer.Compile encodes for
@@ -167,7 +194,8 @@ func clusterObjects(t *testing.T, cfg *model.Config, ix *model.Index, cat *catal
 }
 
 // BenchmarkObjects encodes the objects of a generated fleet of 10
-// clusters, with Document and with sigs.k8s.io/yaml.
+// clusters, with Document, with its JSON path alone (encoding/json, the
+// parser, the emitter) and with sigs.k8s.io/yaml.
 func BenchmarkObjects(b *testing.B) {
 	files := fleetgen.Generate(10, 1)
 	var srcs []source.File
@@ -183,12 +211,16 @@ func BenchmarkObjects(b *testing.B) {
 	for _, path := range []struct {
 		name string
 		enc  func(any) ([]byte, error)
-	}{{"own", encode.Document}, {"library", func(o any) ([]byte, error) {
+	}{{"own", encode.Document}, {"json", func(o any) ([]byte, error) {
+		return encode.ViaJSON(o, true) // the path without the walker
+	}}, {"library", func(o any) ([]byte, error) {
 		out, _, err := encode.ViaLibrary(o, true)
 		return out, err
 	}}} {
 		b.Run(path.name, func(b *testing.B) {
 			b.ReportAllocs()
+			runtime.GC()
+			cpu := cpuTime()
 			for b.Loop() {
 				for _, o := range objs {
 					if _, err := path.enc(o); err != nil {
@@ -197,6 +229,12 @@ func BenchmarkObjects(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(objs)), "ns/object")
+			// CPU time, with the garbage collector's: what a render of
+			// many clusters pays, and steadier than the wall clock on a
+			// busy machine.
+			if cpu >= 0 {
+				b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N*len(objs)), "cpu-ns/object")
+			}
 		})
 	}
 }

@@ -26,13 +26,25 @@ const (
 	kArray
 )
 
+// flags are what the walker knows of a node from its type's plan.
+type flags uint8
+
+const (
+	// sorted: an object whose keys are in byte order, which is also
+	// sigs.k8s.io/yaml's order (sortAll leaves it).
+	sorted flags = 1 << iota
+	// plainKey: the member's key is written as it is (see emitter.word).
+	plainKey
+)
+
 // span is src[s:e].
 type span struct{ s, e int32 }
 
 type node struct {
-	kind kind
-	key  span // the member's key, in an object
-	val  span // a string's or number's text
+	kind  kind
+	flags flags
+	key   span // the member's key, in an object
+	val   span // a string's or number's text
 	// kids[first : first+n] are the node's members or elements.
 	first, n int32
 }
@@ -139,10 +151,14 @@ func (p *parser) nest() bool {
 	return p.ok
 }
 
-// finish moves the children pushed since mark into kids and records them
-// on node i.
+// finish closes node i: the children pushed since mark move into kids.
 func (p *parser) finish(i int32, mark int) int32 {
 	p.depth--
+	return p.adopt(i, mark)
+}
+
+// adopt records the children pushed since mark on node i.
+func (p *parser) adopt(i int32, mark int) int32 {
 	p.nodes[i].first = int32(len(p.kids))
 	p.nodes[i].n = int32(len(p.stack) - mark)
 	p.kids = append(p.kids, p.stack[mark:]...)
@@ -329,8 +345,7 @@ func (p *parser) dropNoise(i int32, root bool) {
 	case kObject:
 		kept := p.members(i)[:0]
 		for _, k := range p.members(i) {
-			key := string(p.text(p.nodes[k].key))
-			switch key {
+			switch string(p.text(p.nodes[k].key)) {
 			case "status":
 				if root || p.hollow(k) {
 					continue

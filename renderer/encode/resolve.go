@@ -22,7 +22,7 @@ func needsQuotes(s []byte) (quote, extra bool) {
 		return true, false
 	}
 	if isLetter(s[0]) {
-		return len(s) <= 5 && specialWords[string(s)], false
+		return specialWord(s), false
 	}
 	switch string(s) {
 	case "~", ".nan", ".NaN", ".NAN":
@@ -41,7 +41,10 @@ func needsQuotes(s []byte) (quote, extra bool) {
 	if infinity.Match(s) || sexagesimal.Match(s) {
 		return true, false
 	}
-	t := bytes.ReplaceAll(s, []byte("_"), nil)
+	t := s
+	if bytes.IndexByte(s, '_') >= 0 {
+		t = bytes.ReplaceAll(s, []byte("_"), nil)
+	}
 	if len(t) > 0 && (integer.Match(t) || float12.Match(t)) {
 		if fitsLibrary(t) {
 			return true, false
@@ -54,16 +57,21 @@ func needsQuotes(s []byte) (quote, extra bool) {
 	return false, false
 }
 
-// specialWords are the letter-first plain scalars that are not strings:
-// YAML 1.1's booleans and nulls (1.2's true/false/null are among them).
-var specialWords = map[string]bool{
-	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true,
-	"n": true, "N": true, "no": true, "No": true, "NO": true,
-	"true": true, "True": true, "TRUE": true,
-	"false": true, "False": true, "FALSE": true,
-	"on": true, "On": true, "ON": true,
-	"off": true, "Off": true, "OFF": true,
-	"null": true, "Null": true, "NULL": true,
+// specialWord: s is one of the letter-first plain scalars that are not
+// strings: YAML 1.1's booleans and nulls (1.2's true/false/null are among
+// them).
+func specialWord(s []byte) bool {
+	switch string(s) {
+	case "y", "Y", "yes", "Yes", "YES",
+		"n", "N", "no", "No", "NO",
+		"true", "True", "TRUE",
+		"false", "False", "FALSE",
+		"on", "On", "ON",
+		"off", "Off", "OFF",
+		"null", "Null", "NULL":
+		return true
+	}
+	return false
 }
 
 // numberish: the characters a number, date or YAML 1.1 sexagesimal can

@@ -60,3 +60,18 @@ func TestLongKey(t *testing.T) {
 		}
 	}
 }
+
+// TestVisible checks the eight-bytes-at-a-time test against the plain
+// one, for every byte at every place of a 17-byte word.
+func TestVisible(t *testing.T) {
+	for i := range 17 {
+		for c := range 256 {
+			s := []byte("abcdefghijklmnopq")
+			s[i] = byte(c)
+			want := '!' <= c && c <= '~'
+			if got := visible(s); got != want {
+				t.Fatalf("visible(%q) = %v", s, got)
+			}
+		}
+	}
+}
