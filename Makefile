@@ -45,18 +45,9 @@ test: ## every check: vet, gofmt, unit + golden + CLI tests, real kube-apiserver
 	if [ -n "$$failed" ]; then echo "make test: failed:$$failed"; exit 1; fi; \
 	echo "make test: every phase passed"
 
-# The -race pass runs while the plain pass does (its largest test, a
-# sequential render under the race detector, keeps one core busy for
-# minutes, which left the other one idle at the end of `make test`); its
-# output is printed after the plain pass's.
-unit: ## unit, golden and CLI (testscript) tests; and -race on the packages with goroutines
-	@set +e; racelog=$$(mktemp); \
-	$(GO) test -count=1 -race -short $(RACE_PKGS) >"$$racelog" 2>&1 & race=$$!; \
-	echo "$(GO) test -count=1 ./..."; \
-	$(GO) test -count=1 ./...; plain=$$?; \
-	wait $$race; raced=$$?; \
-	echo "$(GO) test -count=1 -race -short $(RACE_PKGS)"; cat "$$racelog"; rm -f "$$racelog"; \
-	if [ $$plain != 0 ] || [ $$raced != 0 ]; then exit 1; fi
+unit: ## unit, golden and CLI (testscript) tests; then -race on the packages with goroutines
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race -short $(RACE_PKGS)
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/e2e/tools/*')); \
