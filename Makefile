@@ -18,7 +18,32 @@ build: ## build bin/fleetc
 example: ## render the bundled example fleet into out/example
 	$(GO) run ./cmd/fleetc render --repo fixtures/example --out out/example
 
-test: lint unit e2e ## every check: vet, gofmt, unit + golden + CLI tests, real kube-apiserver and Flux
+# `make test` runs the three phases at the same time (the e2e phase mostly
+# waits on processes it started; the others keep the cores busy meanwhile),
+# each into its own log under $(TEST_LOGS). A phase that passes prints its
+# summary (the go test package lines), one that fails its whole log; the
+# target fails if any phase did. `make lint unit e2e` runs them one by one.
+TEST_LOGS ?= out/test-logs
+test: ## every check: vet, gofmt, unit + golden + CLI tests, real kube-apiserver and Flux, the boot tier
+	@mkdir -p $(TEST_LOGS); \
+	phases="e2e unit lint"; \
+	for p in $$phases; do \
+		( start=$$(date +%s); rc=0; $(MAKE) --no-print-directory $$p >$(TEST_LOGS)/$$p.log 2>&1 || rc=$$?; \
+		  echo "$$rc $$(( $$(date +%s) - start ))" >$(TEST_LOGS)/$$p.status ) & \
+	done; \
+	wait; \
+	failed=""; \
+	for p in $$phases; do \
+		read -r rc secs <$(TEST_LOGS)/$$p.status; \
+		if [ "$$rc" = 0 ]; then \
+			echo "=== $$p: ok in $${secs}s ($(TEST_LOGS)/$$p.log)"; \
+			grep -E '^(ok|FAIL|---|e2e-)' $(TEST_LOGS)/$$p.log | grep -v 'no test files' || true; \
+		else \
+			echo "=== $$p: FAILED (exit $$rc) in $${secs}s; its log:"; cat $(TEST_LOGS)/$$p.log; failed="$$failed $$p"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed"; exit 1; fi; \
+	echo "make test: every phase passed"
 
 unit: ## unit, golden and CLI (testscript) tests; then -race on the packages with goroutines
 	$(GO) test -count=1 ./...
@@ -38,9 +63,14 @@ golden: ## rewrite golden files (review the diff, then commit)
 e2e-tools: ## build etcd, kube-apiserver and the Flux controllers into the cache (once)
 	bash hack/e2e-tools.sh
 
+# The e2e tests run in parallel (t.Parallel), E2E_PARALLEL at a time (go
+# test's default is GOMAXPROCS). More at once does not go faster on 2
+# cores: the API servers starve and waits run into their timeouts. The
+# boots take one of the four boot networks each (harness.AcquireNetwork).
+E2E_PARALLEL ?= 3
 e2e: ## apply the rendered example to a real kube-apiserver, sync it with real Flux, boot its control planes
 	bash hack/e2e-deps.sh
-	bin=$$(bash hack/e2e-tools.sh) && cd test/e2e && FLEETC_E2E_BIN="$$bin" $(GO) test -count=1 -timeout 40m ./...
+	bin=$$(bash hack/e2e-tools.sh) && cd test/e2e && FLEETC_E2E_BIN="$$bin" $(GO) test -count=1 -timeout 40m -parallel $(E2E_PARALLEL) ./...
 
 bench: ## benchmarks on generated fleets of 100, 1,000 and 10,000 clusters (SIZES, BENCH_OUT: see hack/bench.sh)
 	bash hack/bench.sh

@@ -70,6 +70,7 @@ func envOf(c corev1.Container, name string) string {
 // through the rendered admin kubeconfig; a ConfigMap written after the
 // snapshot is gone.
 func TestBackupRestore(t *testing.T) {
+	t.Parallel()
 	bin := harness.Binaries(t)
 	for _, b := range []string{"etcdctl", "etcdutl", "versitygw"} {
 		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
@@ -84,7 +85,7 @@ func TestBackupRestore(t *testing.T) {
 	c := pickBackupCluster(t, tree, binaryVersion(t, bin))
 	t.Logf("cluster %s (seed %s, %d etcd members)", c.Name, c.Seed, c.EtcdReplicas)
 
-	b, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Timeout: bootTimeout})
+	b, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Timeout: parallelBootTimeout, Network: harness.AcquireNetwork(t)})
 	if err != nil {
 		t.Fatalf("boot %s: %v", c.Name, err)
 	}

@@ -26,29 +26,48 @@ func startCluster(t *testing.T, bin string) *harness.ControlPlane {
 // TestDryRun builds every kustomization folder of the rendered tree and
 // server-side applies every object with dryRun=All and strict field
 // validation against a real kube-apiserver. Every refusal is an error.
+//
+// Its subtest "rejects" (what TestDryRunRejects was) proves the check can
+// fail, on the same kube-apiserver: its broken trees are copies of this one,
+// with the same Namespaces and CRDs, so sharing the server hides nothing
+// from either. The generated fleet and the hand-made tree, whose
+// Namespaces differ, get servers of their own.
 func TestDryRun(t *testing.T) {
-	dryRun(t, renderedTree(t))
+	t.Parallel()
+	bin := harness.Binaries(t)
+	tree := renderedTree(t)
+	cp := startCluster(t, bin)
+	t.Run("example", func(t *testing.T) {
+		t.Parallel()
+		dryRun(t, cp, tree)
+	})
+	t.Run("rejects", func(t *testing.T) {
+		t.Parallel()
+		dryRunRejects(t, cp, tree)
+	})
 }
 
 // TestDryRunGenerated is TestDryRun on a generated fleet: every provider,
 // expose strategy, tunnel and Kubernetes version of the catalog.
 func TestDryRunGenerated(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(TreeEnv) != "" {
 		t.Skipf("%s is set: checking that tree only", TreeEnv)
 	}
-	dryRun(t, renderGenerated(t))
+	bin := harness.Binaries(t)
+	tree := renderGenerated(t)
+	dryRun(t, startCluster(t, bin), tree)
 }
 
 // TestHandMadeTree keeps the harness's own small tree passing.
 func TestHandMadeTree(t *testing.T) {
-	dryRun(t, handMadeTree(t))
+	t.Parallel()
+	bin := harness.Binaries(t)
+	dryRun(t, startCluster(t, bin), handMadeTree(t))
 }
 
-func dryRun(t *testing.T, tree string) {
+func dryRun(t *testing.T, cp *harness.ControlPlane, tree string) {
 	t.Helper()
-	bin := harness.Binaries(t)
-	cp := startCluster(t, bin)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -66,14 +85,10 @@ func dryRun(t *testing.T, tree string) {
 	}
 }
 
-// TestDryRunRejects proves TestDryRun can fail: it breaks one field of one
+// dryRunRejects proves TestDryRun can fail: it breaks one field of one
 // rendered file in a copy of the tree and expects a rejection that names the
 // file, the object and the API server's reason.
-func TestDryRunRejects(t *testing.T) {
-	bin := harness.Binaries(t)
-	tree := renderedTree(t)
-	cp := startCluster(t, bin)
-
+func dryRunRejects(t *testing.T, cp *harness.ControlPlane, tree string) {
 	cases := []struct {
 		name        string
 		group, kind string
@@ -102,6 +117,7 @@ func TestDryRunRejects(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			broken := filepath.Join(t.TempDir(), "tree")
 			if err := harness.CopyTree(tree, broken); err != nil {
 				t.Fatal(err)

@@ -36,6 +36,7 @@ const waitTimeout = 3 * time.Minute
 // seed's bootstrap does; then it commits a render without one cluster and
 // checks that Flux prunes that cluster and keeps the others.
 func TestFluxSync(t *testing.T) {
+	t.Parallel()
 	bin := harness.Binaries(t)
 	tree := renderedTree(t)
 	seed := pickSeed(t, tree)

@@ -35,6 +35,7 @@ var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version:
 // and its per-cluster Kustomizations. Every Kubermatic object is accepted
 // by the real CRDs; nothing runs pods (no kubelet).
 func TestMasterAndSeedBootstrap(t *testing.T) {
+	t.Parallel()
 	bin := harness.Binaries(t)
 	if os.Getenv(TreeEnv) != "" {
 		t.Skipf("%s is set: this test renders fixtures/example itself (it needs the config for fleetc bootstrap)", TreeEnv)
@@ -45,14 +46,7 @@ func TestMasterAndSeedBootstrap(t *testing.T) {
 	config := filepath.Join(root, "fixtures", "example")
 
 	cp := harness.StartControlPlane(t, bin)
-	kkp := filepath.Join(root, "third_party", "kubermatic-crds") + string(filepath.Separator)
-	var crds []string
-	for _, f := range harness.CRDFiles(t) {
-		if !strings.HasPrefix(f, kkp) {
-			crds = append(crds, f)
-		}
-	}
-	cp.InstallCRDs(t, crds...)
+	cp.InstallCRDs(t, harness.FluxCertManagerCRDFiles(t)...)
 	flux := harness.StartFlux(t, cp, bin)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()

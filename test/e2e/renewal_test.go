@@ -40,6 +40,7 @@ const renewalWait = 3 * time.Minute
 //     its pod template (what rolls the Konnectivity server, which reads its
 //     certificate once), through its least-privilege Role on the seed.
 func TestRenewal(t *testing.T) {
+	t.Parallel()
 	bin := harness.Binaries(t)
 	tree := renderedTree(t)
 	version := binaryVersion(t, bin)
@@ -53,7 +54,7 @@ func TestRenewal(t *testing.T) {
 	if c == nil {
 		t.Fatal("no Tunneling cluster to boot")
 	}
-	b, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Timeout: bootTimeout})
+	b, err := harness.Boot(t, harness.BootOptions{Bin: bin, Dir: c.Dir, Timeout: parallelBootTimeout, Network: harness.AcquireNetwork(t)})
 	if err != nil {
 		t.Fatalf("boot %s: %v", c.Name, err)
 	}

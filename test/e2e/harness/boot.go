@@ -91,7 +91,8 @@ func (e *BootError) Error() string {
 	return b.String()
 }
 
-// Boot starts a test seed (etcd + kube-apiserver with the CRDs), applies the
+// Boot starts a test seed (etcd + kube-apiserver with Flux's and
+// cert-manager's CRDs, FluxCertManagerCRDFiles), applies the
 // cluster's folder to it, issues its Certificates, starts every Deployment
 // and StatefulSet of the folder as processes, and waits until every etcd
 // member is healthy in one cluster over the rendered TLS, /readyz passes
@@ -108,7 +109,7 @@ func Boot(t testing.TB, opts BootOptions) (*Booted, error) {
 	}
 	start := time.Now()
 	seed := StartControlPlane(t, opts.Bin)
-	seed.InstallCRDs(t, CRDFiles(t)...)
+	seed.InstallCRDs(t, FluxCertManagerCRDFiles(t)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 

@@ -106,7 +106,8 @@ func (b *Booted) StartFlux(t testing.TB, bin, tree, seed string, extra map[strin
 		"--watch-all-namespaces=true", "--log-encoding=console")
 	f.Kustomize = inPod("kustomize-controller", "kustomize-controller",
 		"--metrics-addr=127.0.0.1:8081", "--health-addr=127.0.0.1:9441",
-		"--watch-all-namespaces=true", "--log-encoding=console")
+		"--watch-all-namespaces=true", "--log-encoding=console",
+		"--requeue-dependency="+RequeueDependency.String())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -146,7 +148,15 @@ func DryRunTree(ctx context.Context, cp *ControlPlane, tree string, opts DryRunO
 	}
 
 	// Pass 2: dry-run everything else. A folder and its parent often build
-	// the same object; identical copies are checked once.
+	// the same object; identical copies are checked once. A dry run
+	// persists nothing, so no object's check depends on another's: they go
+	// to the API server dryRunWorkers at a time (one at a time, a run is a
+	// chain of round trips that a busy machine stretches the most).
+	type check struct {
+		b built
+		o *unstructured.Unstructured
+	}
+	var checks []check
 	seen := map[string]bool{}
 	for _, b := range builds {
 		for _, o := range b.objs {
@@ -159,21 +169,51 @@ func DryRunTree(ctx context.Context, cp *ControlPlane, tree string, opts DryRunO
 			} else {
 				seen[key] = true
 			}
-			if _, err := cp.Apply(ctx, o, true); err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				reject(b, o, err.Error())
-			}
+			checks = append(checks, check{b, o})
 		}
 	}
-	slices.SortStableFunc(rejections, func(a, b Rejection) int { return strings.Compare(a.File, b.File) })
+	var (
+		mu   sync.Mutex
+		next = make(chan check)
+		wg   sync.WaitGroup
+	)
+	for range dryRunWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				if _, err := cp.Apply(ctx, c.o, true); err != nil && ctx.Err() == nil {
+					mu.Lock()
+					reject(c.b, c.o, err.Error())
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, c := range checks {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	slices.SortFunc(rejections, func(a, b Rejection) int {
+		return cmp.Or(strings.Compare(a.File, b.File), strings.Compare(a.Kind, b.Kind),
+			strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name), strings.Compare(a.Message, b.Message))
+	})
 	return &DryRunResult{
 		Dirs:       len(dirs),
 		Objects:    len(applied) + len(seen),
 		Rejections: slices.CompactFunc(rejections, func(a, b Rejection) bool { return a == b }),
 	}, nil
 }
+
+// dryRunWorkers is how many dry-run requests DryRunTree has in flight.
+const dryRunWorkers = 8
 
 func groupOfKind(kind string) string {
 	if kind == "CustomResourceDefinition" {

@@ -126,18 +126,31 @@ const (
 // third_party/kubermatic-crds of the repo (vendored, see its NOTICE).
 func CRDFiles(t testing.TB) []string {
 	t.Helper()
+	return append(FluxCertManagerCRDFiles(t), globCRDs(t, filepath.Join(RepoRoot(t), "third_party", "kubermatic-crds", "*.yaml"), 5)...)
+}
+
+// FluxCertManagerCRDFiles lists Flux's and cert-manager's CRDs: what
+// TestMasterAndSeedBootstrap starts from, and what a boot's test seed
+// installs: the kinds a cluster's folder and the boot's Flux use
+// (Certificate, Issuer, GitRepository, Kustomization). Kubermatic's 32,
+// which no object of a cluster's folder is, would triple the time the
+// seed's API server spends installing CRDs; an object of a kind the seed
+// does not serve fails the boot's apply ("no matches for kind"), so a
+// render that starts to need one is noticed.
+func FluxCertManagerCRDFiles(t testing.TB) []string {
+	t.Helper()
 	var files []string
-	add := func(pattern string, want int) {
-		t.Helper()
-		m, err := filepath.Glob(pattern)
-		if err != nil || len(m) < want {
-			t.Fatalf("CRDs: %s matched %d files, want at least %d", pattern, len(m), want)
-		}
-		files = append(files, m...)
-	}
-	add(filepath.Join(ModuleDir(t, "github.com/fluxcd/source-controller", SourceControllerVersion), "config", "crd", "bases", "*.yaml"), 6)
-	add(filepath.Join(ModuleDir(t, "github.com/fluxcd/kustomize-controller", KustomizeControllerVersion), "config", "crd", "bases", "*.yaml"), 1)
-	add(filepath.Join(ModuleDir(t, "github.com/cert-manager/cert-manager", CertManagerVersion), "deploy", "crds", "*.yaml"), 6)
-	add(filepath.Join(RepoRoot(t), "third_party", "kubermatic-crds", "*.yaml"), 5)
+	files = append(files, globCRDs(t, filepath.Join(ModuleDir(t, "github.com/fluxcd/source-controller", SourceControllerVersion), "config", "crd", "bases", "*.yaml"), 6)...)
+	files = append(files, globCRDs(t, filepath.Join(ModuleDir(t, "github.com/fluxcd/kustomize-controller", KustomizeControllerVersion), "config", "crd", "bases", "*.yaml"), 1)...)
+	files = append(files, globCRDs(t, filepath.Join(ModuleDir(t, "github.com/cert-manager/cert-manager", CertManagerVersion), "deploy", "crds", "*.yaml"), 6)...)
 	return files
+}
+
+func globCRDs(t testing.TB, pattern string, want int) []string {
+	t.Helper()
+	m, err := filepath.Glob(pattern)
+	if err != nil || len(m) < want {
+		t.Fatalf("CRDs: %s matched %d files, want at least %d", pattern, len(m), want)
+	}
+	return m
 }

@@ -31,6 +31,12 @@ const (
 	FluxNamespace = "flux-system"
 )
 
+// RequeueDependency is how soon kustomize-controller looks again at a
+// Kustomization whose dependsOn is not ready yet (its default is 30 s: a
+// test waiting on a chain of dependencies would mostly sleep). Only how
+// often it polls changes; the dependency order is enforced as before.
+const RequeueDependency = 2 * time.Second
+
 // Flux is a source-controller and a kustomize-controller running as host
 // processes against a ControlPlane.
 type Flux struct {
@@ -76,6 +82,7 @@ func StartFlux(t testing.TB, cp *ControlPlane, binDir string) *Flux {
 		"--health-addr=" + addrs[4],
 		"--watch-all-namespaces=true",
 		"--log-encoding=console",
+		"--requeue-dependency=" + RequeueDependency.String(),
 	}, env)
 	return f
 }

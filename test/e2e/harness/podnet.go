@@ -49,6 +49,28 @@ const Gateway = "198.18.0.1"
 // 198.19.64k.0/18, so boots on different networks run concurrently.
 const Networks = 4
 
+// networkPool holds the indices of the boot networks no boot of this test
+// process uses: tests that boot at the same time (t.Parallel) each take
+// one with AcquireNetwork.
+var networkPool = func() chan int {
+	c := make(chan int, Networks)
+	for k := range Networks {
+		c <- k
+	}
+	return c
+}()
+
+// AcquireNetwork waits until one of the Networks boot networks is free in
+// this process and returns its index, for BootOptions.Network. It is given
+// back when t ends, after the cleanups registered later (the boot's, which
+// remove the network) have run.
+func AcquireNetwork(t testing.TB) int {
+	t.Helper()
+	k := <-networkPool
+	t.Cleanup(func() { networkPool <- k })
+	return k
+}
+
 // GatewayOf is network k's bridge address.
 func GatewayOf(k int) string { return fmt.Sprintf("198.18.%d.1", 64*k) }
 
