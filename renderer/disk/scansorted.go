@@ -21,10 +21,13 @@ type dent struct {
 // scanSorted is scan as a list in byte order of the paths (folders
 // included), so that Compare can walk it beside the tree's sorted paths
 // instead of building and probing a map of a million entries. Each
-// folder's entries are sorted by name, a sub-folder's own entries by its
-// name and "/": byte order of the whole paths, for the reason given at
-// tree.sortedPaths. Sub-folders are read
-// on up to GOMAXPROCS goroutines. A missing root gives an empty list.
+// folder's entries are sorted by name, and its sub-folders' own entries
+// by the sub-folder's name and "/". That is byte order of the whole
+// paths: every path under folder d/s starts with "d/s/", so any path that
+// sorts between two of them starts with it too, and a file name f (no
+// "/", never s itself) compares with "s/..." as it compares with "s/".
+// Sub-folders are read on up to GOMAXPROCS goroutines. A missing root
+// gives an empty list.
 func scanSorted(root string) ([]dent, error) { return scanSortedSkip(root, nil) }
 
 // scanSortedSkip is scanSorted that leaves out every path that skip (when

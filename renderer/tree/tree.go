@@ -34,6 +34,9 @@ type Tree struct {
 	grow int
 	// sorted caches the sorted file paths; nil when stale.
 	sorted []string
+	// runs hold every file path once, in sorted runs of one folder each
+	// (a file added alone is a run of its own): paths merges them.
+	runs [][]string
 	// sealed is set by WithIndex: the index covers every file, so no
 	// file may be added afterwards.
 	sealed bool
@@ -128,6 +131,7 @@ func (t *Tree) conflict(p string) error {
 func (t *Tree) insert(p string, data []byte) {
 	t.files[p] = data
 	t.sorted = nil
+	t.runs = append(t.runs, []string{p})
 	for i := len(p) - 1; i > 0; i-- {
 		if p[i] == '/' {
 			d := p[:i]
@@ -163,56 +167,48 @@ func (t *Tree) Paths() []string { return slices.Clone(t.paths()) }
 // paths returns the cached sorted paths; callers must not modify it.
 func (t *Tree) paths() []string {
 	if t.sorted == nil {
-		t.sorted = sortedPaths(t.files, t.dirs)
+		t.sorted = mergeRuns(t.runs, len(t.files))
+		t.runs = [][]string{t.sorted}
+		if len(t.sorted) == 0 {
+			t.runs = nil
+		}
 	}
 	return t.sorted
 }
 
-// sortedPaths returns the paths of files in byte order, folder by folder:
-// the entries of one folder (its files by name, its sub-folders by name
-// and "/") are sorted among themselves, and a sub-folder's paths go where
-// its entry sorts. That is byte order of the whole paths, because every
-// path under folder d/s starts with "d/s/": any path that sorts between
-// two of them starts with it too, and a file name f compares with a
-// folder's "s/..." as it compares with "s/" (f holds no "/", and is never
-// s itself). A million paths share long prefixes
-// ("seeds/<seed>/clusters/<cluster>/"); sorting short names per folder
-// costs a fraction of comparing whole paths. dirs holds every folder that
-// contains a file, at any depth.
-func sortedPaths(files map[string][]byte, dirs map[string]struct{}) []string {
-	type entry struct {
-		key  string // name, or name + "/" for a folder
-		path string // the file's path, or the folder's
-		dir  bool
-	}
-	children := make(map[string][]entry, len(dirs)+1)
-	for p := range files {
-		d := parentDir(p)
-		children[d] = append(children[d], entry{key: p[len(p)-len(baseName(p)):], path: p})
-	}
-	for d := range dirs {
-		parent := parentDir(d)
-		children[parent] = append(children[parent], entry{key: baseName(d) + "/", path: d, dir: true})
-	}
-	out := make([]string, 0, len(files))
-	var emit func(d string)
-	emit = func(d string) {
-		es := children[d]
-		slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.key, b.key) })
-		for _, e := range es {
-			if e.dir {
-				emit(e.path)
+// mergeRuns returns the paths of runs (each sorted, none empty, no path in
+// two) in byte order. The runs are ordered by their first path and laid
+// end to end; a run that starts before the end of those laid already (a
+// folder's files around one of its sub-folders) is merged into their
+// tail. A tree's runs are its folders (a cluster's folder is added
+// whole), so a million paths cost a sort of some thousand runs and a
+// copy, not a comparison sort of a million paths with long common
+// prefixes.
+func mergeRuns(runs [][]string, n int) []string {
+	slices.SortFunc(runs, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	out := make([]string, 0, n)
+	for _, r := range runs {
+		if len(out) == 0 || out[len(out)-1] < r[0] {
+			out = append(out, r...)
+			continue
+		}
+		pos, _ := slices.BinarySearch(out, r[0])
+		tail := slices.Clone(out[pos:])
+		out = out[:pos]
+		i, j := 0, 0
+		for i < len(tail) && j < len(r) {
+			if tail[i] < r[j] {
+				out = append(out, tail[i])
+				i++
 			} else {
-				out = append(out, e.path)
+				out = append(out, r[j])
+				j++
 			}
 		}
+		out = append(append(out, tail[i:]...), r[j:]...)
 	}
-	emit("")
 	return out
 }
-
-// baseName is the last segment of p.
-func baseName(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
 
 // Get returns a file's content. The slice must not be modified.
 func (t *Tree) Get(path string) ([]byte, bool) {
@@ -363,9 +359,14 @@ func (t *Tree) clashes(ps []string) error {
 func (t *Tree) insertSorted(ps []string, data func(i int) []byte) {
 	t.sorted = nil
 	lastDir := "\x00"
+	start := 0
 	for i, p := range ps {
 		t.files[p] = data(i)
 		if d := parentDir(p); d != lastDir {
+			if i > start {
+				t.runs = append(t.runs, ps[start:i:i])
+			}
+			start = i
 			lastDir = d
 			for a := d; a != ""; a = parentDir(a) {
 				if _, ok := t.dirs[a]; ok {
@@ -374,6 +375,9 @@ func (t *Tree) insertSorted(ps []string, data func(i int) []byte) {
 				t.dirs[a] = struct{}{}
 			}
 		}
+	}
+	if len(ps) > start {
+		t.runs = append(t.runs, ps[start:len(ps):len(ps)])
 	}
 }
 

@@ -243,26 +243,62 @@ func TestGrow(t *testing.T) {
 	}
 }
 
-// TestSortedPaths: the folder-wise order is byte order of the whole
-// paths, on names chosen to sort around "/" ("a", "a-b", "a.b", "a0",
-// "a/b") at several depths, and on random trees.
+// TestSortedPaths: Paths is byte order of the whole paths however the
+// files came in (one by one, as checked folders, merged from other trees,
+// with Paths asked for in between), on names chosen to sort around "/"
+// ("a", "a-b", "a.b", "a0", "a/b") at several depths.
 func TestSortedPaths(t *testing.T) {
 	fixed := []string{"a-b", "a.b", "a0", "a/b-c", "a/b/c-d/e", "a/b/c.d", "a/b/c/d", "a/b/c/d0", "a/b/c/d-x", "a/ba", "b", "ab/c", "a!/x", "z/z/z/z"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	names := []string{"a", "b", "a-b", "a.b", "a0", "ab", "a_", "B", "~", "é", "a b"}
-	for round := range 200 {
-		tr := New()
+	for round := range 300 {
+		// A valid set of paths.
+		all := New()
 		if round == 0 {
 			for _, p := range fixed {
-				must(t, tr.Add(p, nil))
+				must(t, all.Add(p, nil))
 			}
 		} else {
-			for range rng.IntN(60) {
+			for range rng.IntN(80) {
 				var segs []string
 				for range 1 + rng.IntN(4) {
 					segs = append(segs, names[rng.IntN(len(names))])
 				}
-				_ = tr.Add(strings.Join(segs, "/"), nil) // clashes are simply refused
+				_ = all.Add(strings.Join(segs, "/"), nil) // clashes are simply refused
+			}
+		}
+		ps := slices.Collect(maps.Keys(all.files))
+		rng.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+		// Added in random groups, each in one of three ways.
+		tr := New()
+		for len(ps) > 0 {
+			n := 1 + rng.IntN(len(ps))
+			group := slices.Sorted(slices.Values(ps[:n]))
+			ps = ps[n:]
+			switch rng.IntN(4) {
+			case 0:
+				for _, p := range group {
+					must(t, tr.Add(p, nil))
+				}
+			case 1:
+				var files []File
+				for _, p := range group {
+					files = append(files, File{Path: p})
+				}
+				fs, err := CheckFiles(files)
+				must(t, err)
+				must(t, tr.AddFiles(fs))
+			case 2:
+				other := New()
+				for _, p := range group {
+					must(t, other.Add(p, nil))
+				}
+				must(t, tr.Merge(other))
+			case 3:
+				for _, p := range group {
+					must(t, tr.Add(p, nil))
+				}
+				tr.Paths() // merged runs, then more come
 			}
 		}
 		want := slices.Collect(maps.Keys(tr.files))
