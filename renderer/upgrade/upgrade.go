@@ -81,7 +81,7 @@ func Check(base, head *model.Config, opts Options) error {
 		at := func(field ...string) model.Pos {
 			return head.Positions.Of(append([]string{"clusters", c.Name}, field...)...)
 		}
-		checkVersion(&diags, c.Name, b.Resolved.Version, c.Resolved.Version, at("version"))
+		checkVersion(&diags, c.Name, b.Resolved.Version, c.Resolved.Version, func() model.Pos { return at("version") })
 		if b.Etcd.Replicas != c.Etcd.Replicas && !slices.Contains(opts.Allow, EtcdReplicas) {
 			diags.Addf(at("etcd", "replicas"), "cluster %q: etcd.replicas %d → %d on an existing cluster: the rendered members start with --initial-cluster-state=new, so %s; change the membership by hand first (etcdctl member %s, one member at a time, see docs/day2.md \"Scaling etcd\"), then accept with --allow %s",
 				c.Name, b.Etcd.Replicas, c.Etcd.Replicas, scaleConsequence(b.Etcd.Replicas, c.Etcd.Replicas), addOrRemove(b.Etcd.Replicas, c.Etcd.Replicas), EtcdReplicas)
@@ -111,7 +111,9 @@ func addOrRemove(from, to int) string {
 }
 
 // checkVersion applies the version rules to one cluster.
-func checkVersion(diags *diag.List, cluster, from, to string, pos model.Pos) {
+// pos is looked up only for a message: finding a position costs more
+// than the check, for every cluster of the fleet.
+func checkVersion(diags *diag.List, cluster, from, to string, pos func() model.Pos) {
 	a, okA := ParseVersion(from)
 	b, okB := ParseVersion(to)
 	if !okA || !okB {
@@ -119,9 +121,9 @@ func checkVersion(diags *diag.List, cluster, from, to string, pos model.Pos) {
 	}
 	switch {
 	case Compare(b, a) < 0:
-		diags.Addf(pos, "cluster %q: version %s → %s is a downgrade; Kubernetes (and etcd's data) never go back: keep %s or newer (docs/day2.md \"Upgrades\")", cluster, from, to, from)
+		diags.Addf(pos(), "cluster %q: version %s → %s is a downgrade; Kubernetes (and etcd's data) never go back: keep %s or newer (docs/day2.md \"Upgrades\")", cluster, from, to, from)
 	case b[0] != a[0] || b[1] > a[1]+1:
-		diags.Addf(pos, "cluster %q: version %s → %s skips a minor; upgrade one minor at a time: %d.%d first (docs/day2.md \"Upgrades\")", cluster, from, to, a[0], a[1]+1)
+		diags.Addf(pos(), "cluster %q: version %s → %s skips a minor; upgrade one minor at a time: %d.%d first (docs/day2.md \"Upgrades\")", cluster, from, to, a[0], a[1]+1)
 	}
 }
 
