@@ -145,32 +145,6 @@ func seedProxyConfigOf(t *testing.T, objs []object.Object) envoy.Bootstrap {
 	return cfg
 }
 
-// agentConfig is the part of the envoy-agent's configuration this test
-// reads.
-type agentConfig struct {
-	StaticResources struct {
-		Listeners []agentListenerConfig `json:"listeners"`
-		Clusters  []struct {
-			Name           string               `json:"name"`
-			LoadAssignment envoy.LoadAssignment `json:"load_assignment"`
-		} `json:"clusters"`
-	} `json:"static_resources"`
-}
-
-type agentListenerConfig struct {
-	Address      envoy.Address `json:"address"`
-	FilterChains []struct {
-		Filters []struct {
-			TypedConfig struct {
-				Cluster         string `json:"cluster"`
-				TunnelingConfig *struct {
-					Hostname string `json:"hostname"`
-				} `json:"tunneling_config"`
-			} `json:"typed_config"`
-		} `json:"filters"`
-	} `json:"filter_chains"`
-}
-
 // TestKubernetesServiceReachesAPIServer follows a pod's connection to the
 // `kubernetes` Service through what the render wires, for every expose
 // strategy: the Service's endpoint is the envoy-agent's listener, the
@@ -202,7 +176,7 @@ func TestKubernetesServiceReachesAPIServer(t *testing.T) {
 			if cm == nil {
 				t.Fatal("no envoy-agent ConfigMap")
 			}
-			var agent agentConfig
+			var agent envoy.Bootstrap
 			if err := yaml.Unmarshal([]byte(cm.Data["envoy.yaml"]), &agent); err != nil {
 				t.Fatal(err)
 			}
@@ -274,25 +248,9 @@ func TestSeedProxyEnvoyArgs(t *testing.T) {
 	}
 }
 
-// hopConfig is the part of an Envoy configuration (the seed proxy's or a
-// cluster's nodeport-proxy) that says where a connection goes.
-type hopConfig struct {
-	StaticResources struct {
-		Listeners []struct {
-			Address      envoy.Address `json:"address"`
-			FilterChains []struct {
-				FilterChainMatch *envoy.ChainMatch `json:"filter_chain_match"`
-				Filters          []struct {
-					TypedConfig struct {
-						Cluster     string             `json:"cluster"`
-						RouteConfig *envoy.RouteConfig `json:"route_config"`
-					} `json:"typed_config"`
-				} `json:"filters"`
-			} `json:"filter_chains"`
-		} `json:"listeners"`
-		Clusters []envoy.Cluster `json:"clusters"`
-	} `json:"static_resources"`
-}
+// hopConfig is an Envoy configuration (the seed proxy's or a cluster's
+// nodeport-proxy), read for where a connection goes.
+type hopConfig envoy.Bootstrap
 
 // upstream is the address of Envoy cluster name in cfg.
 func (cfg hopConfig) upstream(t *testing.T, name string) envoy.SocketAddress {
@@ -431,11 +389,11 @@ func TestOpenVPNClientReachesServer(t *testing.T) {
 					t.Fatalf("remote %v, want the envoy-agent %s:1194", remote, usercluster.AgentIP)
 				}
 				agentCM := find[*corev1.ConfigMap](uc, "ConfigMap", "envoy-agent")
-				var agent agentConfig
+				var agent envoy.Bootstrap
 				if err := yaml.Unmarshal([]byte(agentCM.Data["envoy.yaml"]), &agent); err != nil {
 					t.Fatal(err)
 				}
-				i := slices.IndexFunc(agent.StaticResources.Listeners, func(l agentListenerConfig) bool {
+				i := slices.IndexFunc(agent.StaticResources.Listeners, func(l envoy.Listener) bool {
 					a := l.Address.SocketAddress
 					return a.Address == remote[0] && strconv.Itoa(int(a.PortValue)) == remote[1]
 				})

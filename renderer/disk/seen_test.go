@@ -150,7 +150,7 @@ func TestSeenKeysOnTheExpectedContent(t *testing.T) {
 
 // TestSeenIsRewrittenOnlyWhenItLearns: a check that trusted every file it
 // looked at, and looked at as many as before, leaves the memo alone (it is
-// 100 MB at 10,000 clusters); one that read a file, or looked at fewer,
+// 85 MB at 10,000 clusters); one that read a file, or looked at fewer,
 // rewrites it.
 func TestSeenIsRewrittenOnlyWhenItLearns(t *testing.T) {
 	dir, memo, files, tr := seenFixture(t)
