@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 
@@ -94,25 +95,23 @@ func ClusterKey(cfg *model.Config, ix *model.Index, cat *catalog.Catalog, c *mod
 	for _, p := range clusterPatches(cfg, in.Seed, c) {
 		in.Patches = append(in.Patches, patchInput{Scope: p.Scope, Target: p.Target, Patch: p.Patch.Patch})
 	}
-	h := sha256.New()
-	if err := json.NewEncoder(h).Encode(in); err != nil {
-		// Every field is a plain value: this cannot fail.
-		panic("renderer: cache key: " + err.Error())
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return digest(in)
 }
 
-// Same returns the clusters that render to the same folders in a and b,
-// by their control plane's folder (layout.Cluster), for Options.Skip:
-// those that have the same seed and name on both sides and the same
-// ClusterKey, which covers everything their folders are compiled from.
-// A cluster that any patch applies to is never in it: whether a patch
-// matches anything is judged over all the clusters it applies to.
+// Same returns the folders that render the same in a and b, for
+// Options.Skip: each cluster's, by its control plane's folder
+// (layout.Cluster), when it has the same seed and name on both sides and
+// the same ClusterKey, which covers everything its folders are compiled
+// from; and each seed's own folders, by the seed's folder (layout.Seed),
+// when its seedKey is the same on both sides: the seed, the master, and
+// its clusters' names and keys, in order, all of them in Same. A cluster
+// that any patch applies to is never in it, nor is its seed: whether a
+// patch matches anything is judged over all the clusters it applies to.
 func Same(a, b *model.Config, cat *catalog.Catalog) map[string]bool {
 	var keysA, keysB map[string]string
 	var wg sync.WaitGroup
-	wg.Go(func() { keysA = folderKeys(a, cat) })
-	keysB = folderKeys(b, cat)
+	wg.Go(func() { keysA = FolderKeys(a, cat) })
+	keysB = FolderKeys(b, cat)
 	wg.Wait()
 	same := make(map[string]bool)
 	for dir, k := range keysA {
@@ -123,11 +122,32 @@ func Same(a, b *model.Config, cat *catalog.Catalog) map[string]bool {
 	return same
 }
 
-// folderKeys maps each cluster's folder to its ClusterKey ("" when a
-// patch applies to it).
-func folderKeys(cfg *model.Config, cat *catalog.Catalog) map[string]string {
+// seedInputs is everything a seed's own folders are compiled from (its
+// Flux objects, Kubermatic Cluster objects, nodeport-proxy and root)
+// besides the catalog: the seed, the master settings, and its clusters,
+// each by its folder and ClusterKey, which cover the cluster, its
+// datacenter and its project.
+type seedInputs struct {
+	Format      string
+	Catalog     string
+	Name        string
+	Seed        *model.Seed
+	Datacenters []model.Datacenter
+	Master      *model.Master
+	Clusters    [][2]string // folder, ClusterKey
+}
+
+// FolderKeys maps each cluster's folder (layout.Cluster) to its
+// ClusterKey, and each seed's folder (layout.Seed) to the digest of what
+// its own folders are compiled from (seedInputs); "" when a patch applies
+// to the cluster or, for a seed, to one of its clusters. Same compares
+// them between two configs; check seals the folders of a cluster for its
+// key (disk.Sealing).
+func FolderKeys(cfg *model.Config, cat *catalog.Catalog) map[string]string {
 	ix := model.NewIndex(cfg)
-	out := make(map[string]string, len(cfg.Clusters))
+	out := make(map[string]string, len(cfg.Clusters)+len(cfg.Seeds))
+	bySeed := make(map[string][][2]string, len(cfg.Seeds))
+	patched := make(map[string]bool)
 	for i := range cfg.Clusters {
 		c := &cfg.Clusters[i]
 		s := ix.Seeds[c.Resolved.Seed]
@@ -137,10 +157,37 @@ func folderKeys(cfg *model.Config, cat *catalog.Catalog) map[string]string {
 		key := ""
 		if len(clusterPatches(cfg, s, c)) == 0 {
 			key = ClusterKey(cfg, ix, cat, c)
+		} else {
+			patched[s.Name] = true
 		}
-		out[layout.Cluster(c.Resolved.Seed, c.Name)] = key
+		dir := layout.Cluster(c.Resolved.Seed, c.Name)
+		out[dir] = key
+		bySeed[s.Name] = append(bySeed[s.Name], [2]string{dir, key})
+	}
+	for i := range cfg.Seeds {
+		s := &cfg.Seeds[i]
+		if patched[s.Name] {
+			out[layout.Seed(s.Name)] = ""
+			continue
+		}
+		clusters := bySeed[s.Name]
+		slices.SortFunc(clusters, func(x, y [2]string) int { return strings.Compare(x[0], y[0]) })
+		out[layout.Seed(s.Name)] = digest(seedInputs{
+			Format: Version, Catalog: cat.Digest(), Name: s.Name, Seed: s,
+			Datacenters: s.Datacenters, Master: &cfg.Master, Clusters: clusters,
+		})
 	}
 	return out
+}
+
+// digest is the hex sha256 of v's JSON.
+func digest(v any) string {
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(v); err != nil {
+		// Every field is a plain value: this cannot fail.
+		panic("renderer: cache key: " + err.Error())
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // fromCache rebuilds a cluster result from a cache entry: its files,

@@ -43,11 +43,13 @@ type Options struct {
 	// clusters done and the total, from the compiling goroutines.
 	Progress func(done, total int)
 	// Skip leaves out the folders of these clusters (by their control
-	// plane's folder, layout.Cluster): diff renders two revisions without
-	// the clusters that render the same in both (Same). Everything else
-	// (master, the seeds' folders, whose Flux objects still name every
-	// cluster) is rendered as usual. A tree compiled with Skip is not a
-	// render: it has no index, so that disk.Write refuses it.
+	// plane's folder, layout.Cluster) and these seeds' own folders (by the
+	// seed's folder, layout.Seed: its root, flux/, kubermatic/ and
+	// nodeport-proxy/, not its clusters'): diff renders two revisions
+	// without what renders the same in both (Same). Everything else (the
+	// master's folder, the other seeds' folders, whose Flux objects still
+	// name every cluster) is rendered as usual. A tree compiled with Skip
+	// is not a render: it has no index, so that disk.Write refuses it.
 	Skip map[string]bool
 }
 
@@ -79,7 +81,7 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	sharedDone := make(chan struct{})
 	go func() {
 		defer close(sharedDone)
-		sharedErr = addShared(shared, cfg, ix, cat, seeds, bySeed, opts.workers(), opts.Cache)
+		sharedErr = addShared(shared, cfg, ix, cat, seeds, bySeed, opts)
 	}()
 	results, cerr, merr := compileInto(t, cfg, ix, cat, jobs, opts)
 	<-sharedDone
@@ -168,12 +170,13 @@ func (o Options) workers() int {
 }
 
 // addShared adds what does not belong to one cluster: the master's
-// folder, and per seed its Flux objects, its nodeport-proxy and its
-// kustomization (bySeed[i]: the clusters of seeds[i]). A cluster's
+// folder, and per seed not in opts.Skip its Flux objects, its
+// nodeport-proxy and its kustomization (bySeed[i]: the clusters of
+// seeds[i]). A cluster's
 // usercluster folder is rendered (and cached) with its control plane.
 // The objects are built here and encoded on every core (the master's
 // folder alone holds an object per user, project, key and seed).
-func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed, bySeed [][]*model.Cluster, workers int, cache Cache) error {
+func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Catalog, seeds []*model.Seed, bySeed [][]*model.Cluster, opts Options) error {
 	masterObjs, err := master.Objects(master.Input{Config: cfg, Images: cat.Images(cat.Default(), cfg.Master.Registry)})
 	if err != nil {
 		return fmt.Errorf("master: %w", err)
@@ -182,13 +185,16 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 	if err != nil {
 		return fmt.Errorf("master: %w", err)
 	}
-	if err := addCRDs(t, cache); err != nil {
+	if err := addCRDs(t, opts.Cache); err != nil {
 		return err
 	}
 	folders := []folder{{dir: layout.MasterDir, objs: masterObjs}, {dir: layout.MasterFlux, objs: masterFlux}}
 	seedRoots := make([][]object.Object, len(seeds))
 	proxySeeds := map[string]bool{}
 	for i, s := range seeds {
+		if opts.Skip[layout.Seed(s.Name)] {
+			continue
+		}
 		clusters := bySeed[i]
 		fluxObjs, err := flux.Objects(flux.Input{Master: &cfg.Master, Seed: s, Clusters: clusters})
 		if err != nil {
@@ -214,13 +220,16 @@ func addShared(t *tree.Tree, cfg *model.Config, ix *model.Index, cat *catalog.Ca
 			proxySeeds[s.Name] = true
 		}
 	}
-	if err := addFolders(t, folders, workers); err != nil {
+	if err := addFolders(t, folders, opts.workers()); err != nil {
 		return err
 	}
 	// A seed's root: its flux/ folder, its nodeport-proxy (Tunneling and
 	// NodePort seeds) and the Kustomizations of the CRDs and of its Cluster
 	// objects.
 	for i, s := range seeds {
+		if opts.Skip[layout.Seed(s.Name)] {
+			continue
+		}
 		resources := []string{layout.FluxDir}
 		if proxySeeds[s.Name] {
 			resources = append(resources, layout.ProxyDir)

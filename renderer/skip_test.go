@@ -2,6 +2,7 @@ package renderer_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,9 +66,9 @@ clusters: "payments-us": patches: [{
 `
 
 // TestSkipGivesTheSameDiff: diff leaves out of both trees the clusters
-// that renderer.Same finds unchanged; the result must be the one of the
-// whole trees, for a change to one cluster, to a seed (all its clusters
-// change) and to nothing.
+// and the seeds' own folders that renderer.Same finds unchanged; the
+// result must be the one of the whole trees, for a change to one cluster,
+// to a seed (all its clusters change) and to nothing.
 func TestSkipGivesTheSameDiff(t *testing.T) {
 	patch := source.File{Path: "patches.cue", Data: []byte(patchedUS)}
 	base := exampleFiles(t, "fleet.cue", "", "", patch)
@@ -76,12 +77,13 @@ func TestSkipGivesTheSameDiff(t *testing.T) {
 		head      []source.File
 		changed   []string // clusters that must not be skipped
 		unchanged string   // a cluster that must be skipped
+		seeds     []string // seeds whose own folders must be skipped
 	}{
 		{"one cluster", exampleFiles(t, "clusters/payments.cue", `labels: {env: "prod", team: "payments"}`, `labels: {env: "prod", team: "billing"}`, patch),
-			[]string{"payments-prod"}, "payments-batch"},
+			[]string{"payments-prod"}, "payments-batch", []string{"ap-southeast"}},
 		{"a seed", exampleFiles(t, "seeds/europe.cue", `location: "Frankfurt"`, `location: "Frankfurt am Main"`, patch),
-			[]string{"payments-prod", "payments-staging"}, "payments-batch"},
-		{"nothing", base, nil, "payments-prod"},
+			[]string{"payments-prod", "payments-staging"}, "payments-batch", []string{"ap-southeast"}},
+		{"nothing", base, nil, "payments-prod", []string{"ap-southeast", "eu-central"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bc, hc := loadFiles(t, base), loadFiles(t, tc.head)
@@ -105,6 +107,12 @@ func TestSkipGivesTheSameDiff(t *testing.T) {
 			}
 			if same[dirOf("payments-us")] {
 				t.Error("Same holds payments-us, which a patch applies to")
+			}
+			for _, s := range []string{"ap-southeast", "eu-central", "us-east"} {
+				want := slices.Contains(tc.seeds, s)
+				if same[layout.Seed(s)] != want {
+					t.Errorf("Same holds seed %s: %v, want %v (us-east: a patch applies to one of its clusters)", s, same[layout.Seed(s)], want)
+				}
 			}
 			whole := diff.Compare(compileSkip(t, bc, nil), compileSkip(t, hc, nil))
 			part := diff.Compare(compileSkip(t, bc, same), compileSkip(t, hc, same))
@@ -149,5 +157,40 @@ func TestSkipLeavesOutTheFoldersOnly(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the seed's Flux objects for %s are gone", c.Name)
+	}
+}
+
+// TestSkipLeavesOutTheSeedsFolders: a skipped seed has none of its own
+// folders in the tree, and its clusters' folders are still there.
+func TestSkipLeavesOutTheSeedsFolders(t *testing.T) {
+	cfg := loadExample(t)
+	c := cfg.Clusters[0]
+	seed := c.Resolved.Seed
+	whole, part := compileSkip(t, cfg, nil), compileSkip(t, cfg, map[string]bool{layout.Seed(seed): true})
+	clusters := []string{}
+	for _, x := range cfg.ClustersOfSeed(seed) {
+		clusters = append(clusters, layout.Cluster(seed, x.Name)+"/", layout.UserCluster(seed, x.Name)+"/")
+	}
+	inCluster := func(p string) bool {
+		return slices.ContainsFunc(clusters, func(d string) bool { return strings.HasPrefix(p, d) })
+	}
+	left := 0
+	for _, p := range whole.Paths() {
+		_, ok := part.Get(p)
+		switch {
+		case p == layout.IndexPath:
+		case inCluster(p) && !ok:
+			t.Errorf("%s, a cluster's file, is missing", p)
+		case !inCluster(p) && strings.HasPrefix(p, layout.Seed(seed)+"/"):
+			if ok {
+				t.Errorf("%s, the skipped seed's own file, is there", p)
+			}
+			left++
+		case !ok:
+			t.Errorf("%s is missing, outside the skipped seed's folders", p)
+		}
+	}
+	if left == 0 {
+		t.Fatal("nothing was left out")
 	}
 }

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,10 +14,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/internal/publish"
+	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/disk"
 	"github.com/fleetc/fleetc/renderer/drift"
 	"github.com/fleetc/fleetc/renderer/layout"
+	"github.com/fleetc/fleetc/renderer/model"
 	"github.com/fleetc/fleetc/renderer/source"
 	"github.com/fleetc/fleetc/renderer/tree"
 )
@@ -39,7 +45,9 @@ func newCheckCmd() *cobra.Command {
 rendered tree in --out (or, with --branch, with the folder a 'fleetc publish'
 wrote on that branch). It writes nothing there; its caches (--cache-dir)
 remember what it verified, so that the next check reads only what changed
-since (a file edited by hand always changes its change time, and is read).
+since (a file edited by hand always changes its change time, and is read),
+and renders only the clusters whose inputs changed (a cluster folder found
+whole is sealed for its inputs; any change under it breaks the seal).
 
 Exit status 0: the tree is up to date. Exit status 1: every file that differs
 is listed, grouped by master, seed and cluster, with the command that fixes it:
@@ -94,6 +102,8 @@ type stored struct {
 	// show formats a tree path for the user.
 	show  func(p string) string
 	label string
+	// sealed: files vouched for by seals, not in the tree (disk.Sealing).
+	sealed int
 }
 
 func (o *checkOptions) run(w io.Writer) error {
@@ -120,13 +130,13 @@ func (o *checkOptions) run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t, err := o.compile.compile(cfg, o.seeds)
-	if err != nil {
-		return err
-	}
 	var st *stored
 	var fix []string
+	var t *tree.Tree
 	if o.branch != "" {
+		if t, err = o.compile.compile(cfg, o.seeds); err != nil {
+			return err
+		}
 		dir := o.path
 		if dir == "" {
 			dir = cfg.Master.GitOps.Path
@@ -145,7 +155,7 @@ func (o *checkOptions) run(w io.Writer) error {
 			return &exitError{code: ExitDifferences, msg: fmt.Sprintf("%s does not exist; run: %s", o.out,
 				shellJoin(append(appendSourceFlags([]string{"fleetc", "render"}, o.source), "--out", o.out)))}
 		}
-		if st, err = readFolder(t, o.out, o.compile.openSeen(o.out)); err != nil {
+		if t, st, err = o.readFolder(cfg); err != nil {
 			return err
 		}
 		fix = []string{"fleetc", "render"}
@@ -161,7 +171,7 @@ func (o *checkOptions) run(w io.Writer) error {
 		what = fmt.Sprintf("%s (%s)", o.source.rev, snap.Commit[:12])
 	}
 	if st.diff.Empty() {
-		fmt.Fprintf(w, "ok: %s is up to date with the render of %s (%d files)\n", st.label, what, t.Len())
+		fmt.Fprintf(w, "ok: %s is up to date with the render of %s (%d files)\n", st.label, what, t.Len()+st.sealed)
 		return nil
 	}
 	return report(w, st, t, what, shellJoin(fix))
@@ -181,12 +191,93 @@ func appendSourceFlags(args []string, s sourceOptions) []string {
 // index one by one before it parses all of it instead.
 const maxLookups = 256
 
-func readFolder(t *tree.Tree, out string, seen *disk.Seen) (*stored, error) {
-	d, err := disk.Compare(out, t, seen)
-	if err != nil {
-		return nil, err
+// readFolder renders cfg and compares the render with the folder --out.
+// Without --seed and with a cache, the clusters whose folders were sealed
+// for their inputs by an earlier check (and the index, for the whole
+// config's) are not rendered: their seals vouch for them unless their
+// stat data changed, and then everything is rendered and compared.
+func (o *checkOptions) readFolder(cfg *model.Config) (*tree.Tree, *stored, error) {
+	seen := o.compile.openSeen(o.out)
+	_, build := o.compile.cacheRoot()
+	sealing := disk.Sealing{}
+	var skip map[string]bool
+	if seen != nil && len(o.seeds) == 0 {
+		sealing.Keys, skip, sealing.Skip = sealKeys(cfg, build, seen)
+		// The index lists every file: it is vouched for by its seal, or
+		// known to differ by the config it was sealed for (it names that
+		// config's digest), or nothing is left out.
+		idx := sealing.Keys[layout.IndexPath]
+		old, ok := seen.SealKey(layout.IndexPath)
+		oldDigest, _, _ := strings.Cut(old, " ")
+		digest, _, _ := strings.Cut(idx, " ")
+		switch {
+		case len(skip) == 0:
+		case ok && old == idx:
+			sealing.Skip = append(sealing.Skip, layout.IndexPath)
+		case ok && oldDigest != digest:
+			sealing.Outdated = []string{layout.IndexPath}
+		default:
+			skip, sealing.Skip = nil, nil
+		}
 	}
-	_ = seen.Save()     // an optimisation: a failure costs the next run time, nothing else
+	t, err := o.compile.compileSkip(cfg, o.seeds, skip)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := disk.CompareSealed(o.out, t, seen, sealing)
+	if errors.Is(err, disk.ErrSealBroken) {
+		// Something sealed changed on disk: render and compare it all.
+		if t, err = o.compile.compile(cfg, o.seeds); err != nil {
+			return nil, nil, err
+		}
+		d, err = disk.CompareSealed(o.out, t, seen, disk.Sealing{Keys: sealing.Keys})
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	st := storedFolder(o.out, d)
+	st.sealed = d.Sealed
+	_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
+	return t, st, nil
+}
+
+// sealKeys are the keys check seals the folders of cfg's render for
+// (disk.Sealing.Keys): each cluster's two folders, by its ClusterKey,
+// and the index, by the digest of the whole config (InputDigest, which
+// its key starts with), each with the build of fleetc; and the clusters (by their control plane's folder, for
+// renderer.Options.Skip) whose two folders (folders) seen holds seals of
+// for those keys.
+func sealKeys(cfg *model.Config, build string, seen *disk.Seen) (keys map[string]string, skip map[string]bool, folders []string) {
+	cat := catalog.Default()
+	key := func(k string) string {
+		if k == "" {
+			return ""
+		}
+		sum := sha256.Sum256([]byte("fleetc seal 1\x00" + build + "\x00" + k))
+		return hex.EncodeToString(sum[:])
+	}
+	byFolder := renderer.FolderKeys(cfg, cat)
+	keys = make(map[string]string, 2*len(cfg.Clusters)+1)
+	skip = map[string]bool{}
+	for _, c := range cfg.Clusters {
+		cp, uc := layout.Cluster(c.Resolved.Seed, c.Name), layout.UserCluster(c.Resolved.Seed, c.Name)
+		k := key(byFolder[cp])
+		keys[cp], keys[uc] = k, k
+		if seen.Sealed(cp, k) && seen.Sealed(uc, k) {
+			skip[cp] = true
+			folders = append(folders, cp, uc)
+		}
+	}
+	// The index's key starts with the config's digest, which the index
+	// holds: another digest means other bytes, whatever the build.
+	digest := renderer.InputDigest(cfg, cat)
+	keys[layout.IndexPath] = digest + " " + key(digest)
+	return keys, skip, folders
+}
+
+// storedFolder is the drift d of the folder out, with what the report
+// needs of it.
+func storedFolder(out string, d disk.Drift) *stored {
 	var idx *tree.Index // an invalid index: every difference counts as edited
 	switch n := len(d.Stale) + len(d.Extra); {
 	case d.Empty():
@@ -210,7 +301,7 @@ func readFolder(t *tree.Tree, out string, seen *disk.Seen) (*stored, error) {
 		},
 		show:  func(p string) string { return filepath.Join(out, filepath.FromSlash(p)) },
 		label: out,
-	}, nil
+	}
 }
 
 func (o *checkOptions) readBranch(t *tree.Tree, dir string) (*stored, error) {

@@ -5,17 +5,22 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fleetc/fleetc/catalog"
 	"github.com/fleetc/fleetc/internal/fleetgen"
+	"github.com/fleetc/fleetc/renderer"
+	"github.com/fleetc/fleetc/renderer/layout"
+	"github.com/fleetc/fleetc/renderer/source"
 )
 
 // TestCheckFindsAHandEditAtScale: check trusts what it verified before
-// (disk.Seen, the load memo, the render cache) and still reports one
-// byte edited by hand in one file of an unchanged cluster of a
-// 1,000-cluster fleet, also when every one of those caches is damaged.
+// (disk.Seen and its seals, the load memo, the render cache) and still
+// reports one byte edited by hand in one file of an unchanged cluster of
+// a 1,000-cluster fleet, also when every one of those caches is damaged.
 func TestCheckFindsAHandEditAtScale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders 1,000 clusters; make unit runs it without -short")
@@ -40,7 +45,10 @@ func TestCheckFindsAHandEditAtScale(t *testing.T) {
 	run(ExitOK, "render")
 	time.Sleep(150 * time.Millisecond) // past the racy margin of the last files written
 	run(ExitOK, "check")
-	run(ExitOK, "check") // now from the memos
+	if n, want := sealedClusters(t, repo, "HEAD", cache, out); n != want || n < 900 {
+		t.Fatalf("%d clusters sealed after a check, want %d (those no patch applies to)", n, want)
+	}
+	run(ExitOK, "check") // now from the memos: no cluster rendered
 
 	// One byte of one file of a cluster whose config did not change.
 	var victim string
@@ -88,4 +96,92 @@ func TestCheckFindsAHandEditAtScale(t *testing.T) {
 	}
 	run(ExitOK, "render")
 	run(ExitOK, "check")
+}
+
+// sealedClusters is how many clusters of the config at rev of repo the
+// next check leaves out of its render (sealed, for their inputs, in the
+// memo of out in cache), and how many can be (no patch applies to them).
+func sealedClusters(t *testing.T, repo, rev, cache, out string) (sealed, sealable int) {
+	t.Helper()
+	snap, err := source.Read(repo, rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := renderer.Load(snap.Files, catalog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := compileOptions{cacheDir: cache}
+	_, build := o.cacheRoot()
+	keys, skip, _ := sealKeys(cfg, build, o.openSeen(out))
+	for _, c := range cfg.Clusters {
+		if keys[layout.Cluster(c.Resolved.Seed, c.Name)] != "" {
+			sealable++
+		}
+	}
+	return len(skip), sealable
+}
+
+// TestCheckSealsAgreeWithTheWholeCheck: with the clusters sealed, check
+// of a config that changes one cluster renders that cluster alone, and
+// reports what a check without any cache reports: its files and the
+// index stale. Back on the first config, the sealed check passes.
+func TestCheckSealsAgreeWithTheWholeCheck(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "repo")
+	fleet := fleetgen.Generate(30, 1)
+	if err := fleetgen.WriteDir(repo, fleet); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fleetgen.Commit(repo, "fleet"); err != nil {
+		t.Fatal(err)
+	}
+	cache, out := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	run := func(want int, rev string, args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		args = append(args, "--repo", repo, "--out", out, "--quiet")
+		if rev != "" {
+			args = append(args, "--rev", rev)
+		}
+		if !slices.Contains(args, "--no-cache") {
+			args = append(args, "--cache-dir", cache)
+		}
+		if code := Main(args, &stdout, &stderr); code != want {
+			t.Fatalf("fleetc %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, stdout.String(), stderr.String())
+		}
+		return stdout.String()
+	}
+	run(ExitOK, "HEAD", "render")
+	time.Sleep(150 * time.Millisecond) // past the racy margin of the last files written
+	run(ExitOK, "HEAD", "check")
+	all, want := sealedClusters(t, repo, "HEAD", cache, out)
+	if all != want || all < 25 {
+		t.Fatalf("%d clusters sealed, want %d (those no patch applies to)", all, want)
+	}
+	var name string
+	for p := range fleet {
+		if strings.HasPrefix(p, "clusters/") && (name == "" || p < name) {
+			name = p
+		}
+	}
+	edited := strings.Replace(string(fleet[name]), "labels: {", "labels: {extra: \"yes\", ", 1)
+	if edited == string(fleet[name]) {
+		t.Fatalf("the edit did not apply to %s", name)
+	}
+	if err := os.WriteFile(filepath.Join(repo, name), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The change is read from the working tree (no --rev).
+	if n, _ := sealedClusters(t, repo, "", cache, out); n != all-1 {
+		t.Fatalf("%d clusters sealed for the changed config, want %d", n, all-1)
+	}
+	sealed := run(ExitDifferences, "", "check")
+	whole := run(ExitDifferences, "", "check", "--no-cache")
+	if sealed != whole {
+		t.Fatalf("the sealed check reports:\n%s\nthe check without caches:\n%s", sealed, whole)
+	}
+	if !strings.Contains(sealed, "stale    "+filepath.Join(out, ".fleetc", "index.json")) {
+		t.Errorf("the index is not reported stale:\n%s", sealed)
+	}
+	run(ExitOK, "HEAD", "check")
 }

@@ -64,16 +64,51 @@ var predeclared = map[string]bool{
 	"div": true, "mod": true, "quo": true, "rem": true, "matchN": true, "matchIf": true, "_": true,
 }
 
-// fileShape is what grouping needs of one parsed file.
+// fileShape is what grouping needs of one parsed file. The memo keeps it
+// by the file's path and bytes (shapeKey), so that a file seen before is
+// not parsed again unless its group must be evaluated.
 type fileShape struct {
-	keys   []string        // entities written with a concrete name
-	core   bool            // cannot be evaluated on its own
-	shapes map[string]bool // collections written other than member by member
-	all    bool            // may write anything (a top-level embedding or comprehension)
+	Format string          `json:"f"`           // shapeFormat: an entry of another kind is not a shape
+	Keys   []string        `json:"k,omitempty"` // entities written with a concrete name
+	Core   bool            `json:"c,omitempty"` // cannot be evaluated on its own
+	Shapes map[string]bool `json:"s,omitempty"` // collections written other than member by member
+	All    bool            `json:"a,omitempty"` // may write anything (a top-level embedding or comprehension)
+}
+
+// shapeFormat changes whenever fileShape or shapeOf does.
+const shapeFormat = "fleetc file shape 1"
+
+// decodeShape reads a memo entry written for a file's shape; false for
+// anything else.
+func decodeShape(b []byte, s *fileShape) bool {
+	if decodeStrict(b, s) != nil || s.Format != shapeFormat {
+		return false
+	}
+	for _, k := range s.Keys {
+		coll, name, ok := strings.Cut(k, "\x00")
+		if !ok || !collections[coll] || name == "" {
+			return false
+		}
+	}
+	for c := range s.Shapes {
+		if !collections[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// shapeKey is the memo key of the shape of the file at path with the
+// given sha256 of its bytes.
+func shapeKey(path string, sum [32]byte) string {
+	h := sha256.New()
+	h.Write([]byte(shapeFormat + "\x00" + path + "\x00"))
+	h.Write(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func shapeOf(f *ast.File) fileShape {
-	var s fileShape
+	s := fileShape{Format: shapeFormat}
 	pkgName := (*ast.Ident)(nil)
 	for _, d := range f.Decls {
 		switch d := d.(type) {
@@ -81,15 +116,15 @@ func shapeOf(f *ast.File) fileShape {
 			pkgName = d.Name
 		case *ast.CommentGroup:
 		case *ast.ImportDecl:
-			s.core = true
+			s.Core = true
 		case *ast.Field:
 			name, _, err := ast.LabelName(d.Label)
 			if err != nil {
-				s.core, s.all = true, true
+				s.Core, s.All = true, true
 				continue
 			}
 			if !collections[name] || d.Constraint != token.ILLEGAL {
-				s.core = true
+				s.Core = true
 				if collections[name] {
 					s.shape(name)
 				}
@@ -97,7 +132,7 @@ func shapeOf(f *ast.File) fileShape {
 			}
 			members, ok := d.Value.(*ast.StructLit)
 			if !ok {
-				s.core = true
+				s.Core = true
 				s.shape(name)
 				continue
 			}
@@ -107,56 +142,57 @@ func shapeOf(f *ast.File) fileShape {
 					if _, c := m.(*ast.CommentGroup); c {
 						continue
 					}
-					s.core = true
+					s.Core = true
 					s.shape(name)
 					continue
 				}
 				key, _, err := ast.LabelName(mf.Label)
 				_, alias := mf.Label.(*ast.Alias)
 				if err != nil || alias || mf.Constraint != token.ILLEGAL {
-					s.core = true
+					s.Core = true
 					s.shape(name)
 					continue
 				}
-				s.keys = append(s.keys, name+"\x00"+key)
+				s.Keys = append(s.Keys, name+"\x00"+key)
 			}
 		default:
 			// let, embedding, comprehension, attribute...
-			s.core = true
+			s.Core = true
 			if _, ok := d.(*ast.LetClause); !ok {
-				s.all = true
+				s.All = true
 			}
 		}
 	}
 	for _, u := range f.Unresolved {
 		if u != pkgName && !predeclared[u.Name] {
-			s.core = true
+			s.Core = true
 		}
 	}
-	if !s.core {
+	if !s.Core {
 		// A reference to a top-level field is a reference to the
 		// package's field, written in any file.
 		ast.Walk(f, func(n ast.Node) bool {
 			if id, ok := n.(*ast.Ident); ok && id.Scope == ast.Node(f) {
-				s.core = true
+				s.Core = true
 			}
-			return !s.core
+			return !s.Core
 		}, nil)
 	}
 	return s
 }
 
 func (s *fileShape) shape(collection string) {
-	if s.shapes == nil {
-		s.shapes = map[string]bool{}
+	if s.Shapes == nil {
+		s.Shapes = map[string]bool{}
 	}
-	s.shapes[collection] = true
+	s.Shapes[collection] = true
 }
 
-// groupFiles splits the parsed files (in path order) into groups, in the
-// order of their first file.
-func groupFiles(parsed []*ast.File, data [][]byte) []*group {
-	n := len(parsed)
+// groupFiles splits the files (in path order: their names, shapes and
+// the sha256 of their bytes) into groups, in the order of their first
+// file.
+func groupFiles(names []string, shapes []fileShape, sums [][32]byte) []*group {
+	n := len(names)
 	parent := make([]int, n)
 	for i := range parent {
 		parent[i] = i
@@ -178,30 +214,24 @@ func groupFiles(parsed []*ast.File, data [][]byte) []*group {
 			parent[b] = a
 		}
 	}
-	shapes := make([]fileShape, n)
-	var wg sync.WaitGroup
-	for i := range parsed {
-		wg.Go(func() { shapes[i] = shapeOf(parsed[i]) })
-	}
-	wg.Wait()
 	core := -1
 	whole := map[string]bool{} // collections shaped as a whole by a core file
 	all := false
 	for i, s := range shapes {
-		if s.core {
+		if s.Core {
 			if core < 0 {
 				core = i
 			}
 			union(core, i)
 		}
-		for c := range s.shapes {
+		for c := range s.Shapes {
 			whole[c] = true
 		}
-		all = all || s.all
+		all = all || s.All
 	}
 	owner := map[string]int{}
 	for i, s := range shapes {
-		for _, k := range s.keys {
+		for _, k := range s.Keys {
 			if o, ok := owner[k]; ok {
 				union(o, i)
 			} else {
@@ -215,7 +245,7 @@ func groupFiles(parsed []*ast.File, data [][]byte) []*group {
 	}
 	byRoot := map[int]*group{}
 	var groups []*group
-	for i := range parsed {
+	for i := range names {
 		r := find(i)
 		g := byRoot[r]
 		if g == nil {
@@ -224,8 +254,8 @@ func groupFiles(parsed []*ast.File, data [][]byte) []*group {
 			groups = append(groups, g)
 		}
 		g.files = append(g.files, i)
-		g.keys = append(g.keys, shapes[i].keys...)
-		g.core = g.core || shapes[i].core
+		g.keys = append(g.keys, shapes[i].Keys...)
+		g.core = g.core || shapes[i].Core
 	}
 	schemaSum := sha256.Sum256(schema.Source)
 	for _, g := range groups {
@@ -233,9 +263,8 @@ func groupFiles(parsed []*ast.File, data [][]byte) []*group {
 		h.Write([]byte(memoFormat + "\x00"))
 		h.Write(schemaSum[:])
 		for _, i := range g.files {
-			sum := sha256.Sum256(data[i])
-			h.Write([]byte(parsed[i].Filename + "\x00"))
-			h.Write(sum[:])
+			h.Write([]byte(names[i] + "\x00"))
+			h.Write(sums[i][:])
 		}
 		g.key = hex.EncodeToString(h.Sum(nil))
 		slices.Sort(g.keys)
@@ -269,39 +298,62 @@ func LoadMemo(files []source.File, memo Memo) (*model.Config, error) {
 	}
 	files = slices.Clone(files)
 	slices.SortFunc(files, func(a, b source.File) int { return strings.Compare(a.Path, b.Path) })
-	var diags diag.List
-	parsed := parseAll(files, &diags)
-	if len(diags) > 0 || len(parsed) == 0 {
+	if len(files) == 0 {
 		return Load(files)
 	}
-	data := make([][]byte, len(parsed))
-	byPath := make(map[string][]byte, len(files))
-	for _, f := range files {
-		byPath[f.Path] = f.Data
+	// Each file's shape from the memo; the files it does not know are
+	// parsed (all of them must parse).
+	names := make([]string, len(files))
+	sums := make([][32]byte, len(files))
+	shapes := make([]fileShape, len(files))
+	parsed := make([]*ast.File, len(files))
+	var need []source.File
+	var needAt []int
+	for i, f := range files {
+		names[i], sums[i] = f.Path, sha256.Sum256(f.Data)
+		if b, ok := memo.Get(shapeKey(f.Path, sums[i])); ok && decodeShape(b, &shapes[i]) {
+			continue
+		}
+		need, needAt = append(need, f), append(needAt, i)
 	}
-	for i, f := range parsed {
-		data[i] = byPath[f.Filename]
+	if len(need) > 0 {
+		var diags diag.List
+		got := parseAll(need, &diags)
+		if len(diags) > 0 || len(got) != len(need) {
+			return Load(files)
+		}
+		var wg sync.WaitGroup
+		for j, i := range needAt {
+			parsed[i] = got[j]
+			wg.Go(func() { shapes[i] = shapeOf(got[j]) })
+		}
+		wg.Wait()
+		for _, i := range needAt {
+			if b, err := json.Marshal(shapes[i]); err == nil {
+				memo.Put(shapeKey(names[i], sums[i]), b)
+			}
+		}
 	}
-	groups := groupFiles(parsed, data)
+	groups := groupFiles(names, shapes, sums)
 	entries := make([]*memoEntry, len(groups))
 	missFiles := 0
 	for i, g := range groups {
 		if b, ok := memo.Get(g.key); ok {
 			var e memoEntry
-			if json.Unmarshal(b, &e) == nil {
+			if json.Unmarshal(b, &e) == nil && e.fits(g) {
 				entries[i] = &e
 				continue
 			}
 		}
 		missFiles += len(g.files)
 	}
-	if missFiles > max(16, len(parsed)/20) {
+	if missFiles > max(16, len(files)/20) {
 		// Mostly new: one evaluation of everything is cheaper than
 		// many small ones.
-		cfg, err := loadRecorded(files, groups, parsed, memo)
+		cfg, err := loadRecorded(files, groups, memo)
 		return cfg, err
 	}
-	ev := newGroupEval(parsed)
+	ev := newGroupEval(files, parsed)
 	for i, g := range groups {
 		if entries[i] != nil {
 			continue
@@ -322,14 +374,14 @@ func LoadMemo(files []source.File, memo Memo) (*model.Config, error) {
 	cfg.Positions = ev.positions(groups)
 	cfg.Files = make([]model.File, len(files))
 	for i, f := range files {
-		cfg.Files[i] = model.File{Path: f.Path, SHA256: sha256Hex(f.Data)}
+		cfg.Files[i] = model.File{Path: f.Path, SHA256: hex.EncodeToString(sums[i][:])}
 	}
 	return cfg, nil
 }
 
 // loadRecorded is Load that also puts each group's entities into the memo
 // when the config is valid.
-func loadRecorded(files []source.File, groups []*group, parsed []*ast.File, memo Memo) (*model.Config, error) {
+func loadRecorded(files []source.File, groups []*group, memo Memo) (*model.Config, error) {
 	rec := map[string]json.RawMessage{}
 	cfg, err := load(files, func(p model.Path, b []byte) { rec[p.String()] = b })
 	if err != nil || len(cfg.Broken) > 0 {
@@ -375,6 +427,25 @@ func loadRecorded(files []source.File, groups []*group, parsed []*ast.File, memo
 	return cfg, err
 }
 
+// fits reports whether e holds the entities group g writes, in order
+// (with the master and the patches for the core group): an entry of
+// another group or kind is not used.
+func (e *memoEntry) fits(g *group) bool {
+	paths := entityPaths(g)
+	if g.core {
+		paths = append([]model.Path{{fMaster}, {fPatches}}, paths...)
+	}
+	if len(paths) != len(e.Entities) {
+		return false
+	}
+	for i, p := range paths {
+		if !slices.Equal(p, e.Entities[i].Path) {
+			return false
+		}
+	}
+	return true
+}
+
 // entityPaths are the entities a group writes, once each, sorted.
 func entityPaths(g *group) []model.Path {
 	var out []model.Path
@@ -408,15 +479,32 @@ func findCluster(cfg *model.Config, name string) *model.Cluster {
 // groupEval evaluates groups one at a time in one CUE context, and keeps
 // their values for the positions of later messages.
 type groupEval struct {
-	parsed []*ast.File
-	ctx    *cue.Context
-	schema cue.Value
-	mu     sync.Mutex
-	values map[*group]cue.Value
+	files   []source.File
+	parseMu sync.Mutex
+	parsed  []*ast.File // nil: not parsed yet
+	ctx     *cue.Context
+	schema  cue.Value
+	mu      sync.Mutex
+	values  map[*group]cue.Value
 }
 
-func newGroupEval(parsed []*ast.File) *groupEval {
-	return &groupEval{parsed: parsed, values: map[*group]cue.Value{}}
+func newGroupEval(files []source.File, parsed []*ast.File) *groupEval {
+	return &groupEval{files: files, parsed: parsed, values: map[*group]cue.Value{}}
+}
+
+// file is the parsed file i, parsed now if it was not (its shape came
+// from the memo); false if it does not parse.
+func (ev *groupEval) file(i int) (*ast.File, bool) {
+	ev.parseMu.Lock()
+	defer ev.parseMu.Unlock()
+	if ev.parsed[i] == nil {
+		f, diags := parseOne(ev.files[i])
+		if f == nil || len(diags) > 0 {
+			return nil, false
+		}
+		ev.parsed[i] = f
+	}
+	return ev.parsed[i], true
 }
 
 // value is the group's own instance (not unified with the schema).
@@ -430,7 +518,12 @@ func (ev *groupEval) value(g *group) (cue.Value, bool) {
 	}
 	inst := build.NewContext().NewInstance("", nil)
 	for _, i := range g.files {
-		if err := inst.AddSyntax(ev.parsed[i]); err != nil {
+		f, ok := ev.file(i)
+		if !ok {
+			ev.values[g] = cue.Value{}
+			return cue.Value{}, false
+		}
+		if err := inst.AddSyntax(f); err != nil {
 			ev.values[g] = cue.Value{}
 			return cue.Value{}, false
 		}
@@ -447,7 +540,7 @@ func (ev *groupEval) value(g *group) (cue.Value, bool) {
 // false on any problem (Load then reports it).
 func (ev *groupEval) decode(g *group) (*memoEntry, bool) {
 	user, ok := ev.value(g)
-	if !ok || ev.schema.Err() != nil {
+	if !ok || ev.schema.Err() != nil || !writes(user, g.keys) {
 		return nil, false
 	}
 	fleet := ev.schema.LookupPath(cue.MakePath(cue.Def("Fleet"))).Unify(user)
@@ -503,6 +596,24 @@ func (ev *groupEval) decode(g *group) (*memoEntry, bool) {
 		e.Entities = append(e.Entities, memoEntity{Path: p, JSON: b, Patches: pos})
 	}
 	return &e, true
+}
+
+// writes reports whether the entities of the collections in v are
+// exactly keys (sorted "collection\x00name"): the grouping, from the
+// files' shapes, saw every entity the group's files write.
+func writes(v cue.Value, keys []string) bool {
+	var got []string
+	for _, coll := range model.SortedKeys(collections) {
+		it, err := v.LookupPath(cue.MakePath(cue.Str(coll))).Fields()
+		if err != nil {
+			continue // the collection is not written
+		}
+		for it.Next() {
+			got = append(got, coll+"\x00"+it.Selector().Unquoted())
+		}
+	}
+	slices.Sort(got)
+	return slices.Equal(got, slices.Compact(slices.Clone(keys)))
 }
 
 // patchPositions are the positions of an entity's patches, in order.

@@ -118,8 +118,8 @@ func TestLoadMemoEqualsLoad(t *testing.T) {
 	}
 	puts := memo.puts
 	check("one cluster changed", changed, true, paths...)
-	if memo.puts != puts+1 {
-		t.Errorf("one changed file: %d groups evaluated, want 1", memo.puts-puts)
+	if memo.puts != puts+2 {
+		t.Errorf("one changed file: %d entries put, want 2 (its shape and its group)", memo.puts-puts)
 	}
 
 	// The same entity written in two files: one group.
@@ -149,7 +149,10 @@ func TestLoadMemoEqualsLoad(t *testing.T) {
 	check("an invalid cluster", bad, true)
 }
 
-// A damaged or foreign memo entry is not trusted.
+// A damaged or foreign memo entry is not trusted: each entry in turn is
+// replaced by another kind's entry, or by one of its own kind that holds
+// nothing (a file's shape that writes no entity, a group's entry without
+// its entities).
 func TestLoadMemoIgnoresBadEntries(t *testing.T) {
 	fleet := fleetgen.Generate(30, 1)
 	memo := &mapMemo{}
@@ -160,15 +163,26 @@ func TestLoadMemoIgnoresBadEntries(t *testing.T) {
 	if _, err := config.LoadMemo(filesOf(fleet), memo); err != nil {
 		t.Fatal(err)
 	}
-	for k := range memo.m {
-		memo.m[k] = []byte(`{"e":[{"p":["clusters","nope"],"j":{"bogus":1}}]}`)
-		break
+	bad := [][]byte{
+		[]byte(`{"e":[{"p":["clusters","nope"],"j":{"bogus":1}}]}`),
+		[]byte(`{"f":"fleetc file shape 1"}`),
+		[]byte(`{"f":"fleetc file shape 1","k":["clusters\u0000nope"]}`),
+		[]byte(`{"e":[]}`),
+		[]byte(`{}`),
 	}
-	got, err := config.LoadMemo(filesOf(fleet), memo)
-	if err != nil {
-		t.Fatal(err)
+	keys := slices.Sorted(maps.Keys(memo.m))
+	for _, k := range keys {
+		good := memo.m[k]
+		for _, b := range bad {
+			memo.m[k] = b
+			got, err := config.LoadMemo(filesOf(fleet), memo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameConfig(t, want, got)
+			memo.m[k] = good
+		}
 	}
-	sameConfig(t, want, got)
 }
 
 // Every file of the example fleet, changed alone (a comment added: the

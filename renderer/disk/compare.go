@@ -1,9 +1,11 @@
 package disk
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync/atomic"
 )
 
@@ -20,7 +22,35 @@ type Drift struct {
 	// tree. Directories are not listed themselves; a top-level ".git" is
 	// not looked into.
 	Extra []string
+	// Sealed is how many files were vouched for by the seals of
+	// Sealing.Skip: up to date, and not in the tree.
+	Sealed int
 }
+
+// Sealing lets CompareSealed vouch for whole folders (a cluster's) and
+// files (the index) of the render without the tree holding them.
+type Sealing struct {
+	// Keys holds, per folder or file of the render, the key of what it
+	// renders from ("" or absent: never sealed). Those found whole (every
+	// file holds the tree's bytes, nothing else is there) are sealed for
+	// their key in the Seen.
+	Keys map[string]string
+	// Skip are paths that the tree leaves out because Seen.Sealed holds
+	// for them and their key: they are vouched for by their seals, or
+	// CompareSealed fails with ErrSealBroken.
+	Skip []string
+	// Outdated are paths that the tree leaves out, sealed for a key that
+	// the caller knows to render other bytes (the index, for another
+	// config): when their seals hold, they still hold those bytes, so
+	// they are Stale (and stay sealed); when not, CompareSealed fails
+	// with ErrSealBroken.
+	Outdated []string
+}
+
+// ErrSealBroken is CompareSealed's answer when a folder or file of
+// Sealing.Skip changed on disk since it was sealed: compare again with a
+// tree that holds it.
+var ErrSealBroken = errors.New("tree: a sealed folder changed on disk")
 
 // Empty reports whether there is no drift at all.
 func (d Drift) Empty() bool {
@@ -31,14 +61,62 @@ func (d Drift) Empty() bool {
 // error: every file is then Missing. It writes nothing in dir; seen (may
 // be nil) spares reading the files it vouches for, and learns the others.
 func Compare(dir string, t *Tree, seen *Seen) (Drift, error) {
+	return CompareSealed(dir, t, seen, Sealing{})
+}
+
+// CompareSealed is Compare with seals (see Sealing): the paths of
+// sealing.Skip, left out of t, are vouched for by their seals in seen.
+func CompareSealed(dir string, t *Tree, seen *Seen, sealing Sealing) (Drift, error) {
 	var d Drift
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return d, fmt.Errorf("tree: %s is not a directory", dir)
 	}
-	disk, err := scanSorted(dir)
+	type kept struct {
+		sl      *seal
+		entries []seenEntry
+	}
+	sealed := slices.Concat(sealing.Skip, sealing.Outdated)
+	held := make([]kept, len(sealed))
+	if seen == nil && len(sealed) > 0 {
+		return d, ErrSealBroken
+	}
+	err := parallel(len(sealed), func(_, i int) error {
+		sl, entries, ok := seen.checkSeal(dir, sealed[i])
+		if !ok {
+			return ErrSealBroken
+		}
+		held[i] = kept{sl, entries}
+		return nil
+	})
 	if err != nil {
 		return d, err
 	}
+	n := 0
+	for _, k := range held {
+		n += len(k.entries)
+	}
+	if n > 0 {
+		seen.grow(n + len(t.Paths()))
+	}
+	for i, k := range held {
+		seen.keep(k.sl, k.entries)
+		if i < len(sealing.Skip) {
+			d.Sealed += len(k.entries)
+		}
+	}
+	left := make(map[string]bool, len(sealed))
+	for _, p := range sealed {
+		left[p] = true
+	}
+	var skip func(string) bool
+	if len(left) > 0 {
+		skip = func(p string) bool { return left[p] }
+	}
+	disk, err := scanSortedSkip(dir, skip)
+	if err != nil {
+		return d, err
+	}
+	d.Stale = append(d.Stale, sealing.Outdated...)
 	// Both lists are in byte order: walk them side by side.
 	ps := t.Paths()
 	var check []string // on disk as regular files: compare bytes
@@ -71,7 +149,50 @@ func Compare(dir string, t *Tree, seen *Seen) (Drift, error) {
 	}
 	d.Stale = append(d.Stale, stale...)
 	slices.Sort(d.Stale)
+	sealWhole(dir, t, seen, sealing.Keys, d, disk)
 	return d, nil
+}
+
+// sealWhole seals, for its key, each path of keys that t holds (a file, or a
+// folder with files) and that d finds whole: nothing missing, stale or
+// extra at it or under it. The folders under a folder are disk's.
+func sealWhole(dir string, t *Tree, seen *Seen, keys map[string]string, d Drift, disk []dent) {
+	if seen == nil || len(keys) == 0 {
+		return
+	}
+	ps := t.Paths()
+	drifted := slices.Concat(d.Missing, d.Stale, d.Extra)
+	slices.Sort(drifted)
+	// under reports whether a sorted list holds p or a path under p.
+	under := func(list []string, p string) bool {
+		i, found := slices.BinarySearch(list, p)
+		return found || i < len(list) && strings.HasPrefix(list[i], p+"/")
+	}
+	type job struct {
+		p, key string
+		dirs   []string
+	}
+	var jobs []job
+	for p, key := range keys {
+		if key == "" || under(drifted, p) || !under(ps, p) {
+			continue
+		}
+		j := job{p: p, key: key}
+		if _, file := t.Get(p); !file {
+			j.dirs = []string{p}
+			i, _ := slices.BinarySearchFunc(disk, p+"/", func(e dent, p string) int { return strings.Compare(e.path, p) })
+			for ; i < len(disk) && strings.HasPrefix(disk[i].path, p+"/"); i++ {
+				if disk[i].kind == kindDir {
+					j.dirs = append(j.dirs, disk[i].path)
+				}
+			}
+		}
+		jobs = append(jobs, j)
+	}
+	_ = parallel(len(jobs), func(_, i int) error {
+		seen.addSeal(dir, jobs[i].p, jobs[i].key, jobs[i].dirs)
+		return nil
+	})
 }
 
 // differing returns, in the order of ps (sorted), the paths whose file

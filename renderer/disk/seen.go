@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,16 +27,41 @@ import (
 // another folder (device and inode of the folder differ), is ignored.
 // Only regular files are remembered. The zero Seen (nil) remembers
 // nothing.
+//
+// It also keeps seals: a folder of the tree (a cluster's) or a file (the
+// index), verified whole for a key that the caller derives from what the
+// path renders from (a cluster's cache key and fleetc's build). A later
+// Compare given the same key for it (Sealing) need not have its files
+// rendered at all: the folders' stat data (a file added, removed or
+// renamed changes its folder's times) and the files' still hold.
 type Seen struct {
 	file       string // where Save writes
 	dev, ino   uint64 // of the output folder
 	old        []seenEntry
+	oldSeals   []seal // sorted by path
+	seals      []seal // made or kept during this run
 	mu         sync.Mutex
 	now        []seenEntry  // verified during this run
 	learned    bool         // some entry of now was verified by reading the file
 	trusted    atomic.Int64 // files vouched for, not read
 	clock      func() time.Time
 	racyMargin time.Duration
+}
+
+// seal is a folder (with its files' seenEntries) or a file verified whole
+// for key; dirs holds the stat data of the folder and of every folder
+// under it (none for a file).
+type seal struct {
+	path string
+	key  string
+	dirs []dirStat
+}
+
+// dirStat is what a seal compares of a folder.
+type dirStat struct {
+	path         string
+	ino          uint64
+	mtime, ctime int64
 }
 
 type seenEntry struct {
@@ -46,7 +72,7 @@ type seenEntry struct {
 	racy         bool
 }
 
-const seenHeader = "fleetc seen v1\n"
+const seenHeader = "fleetc seen v2\n"
 
 // OpenSeen reads the memo in file for the output folder dir (which may
 // not exist yet). Any problem reading it gives an empty memo.
@@ -54,7 +80,7 @@ func OpenSeen(file, dir string) *Seen {
 	s := &Seen{file: file, clock: time.Now, racyMargin: 100 * time.Millisecond}
 	s.dev, s.ino, _ = dirID(dir)
 	if data, err := os.ReadFile(file); err == nil && s.ino != 0 {
-		s.old = decodeSeen(data, s.dev, s.ino)
+		s.old, s.oldSeals = decodeSeen(data, s.dev, s.ino)
 	}
 	return s
 }
@@ -137,7 +163,9 @@ func (s *Seen) Save() error {
 	defer s.mu.Unlock()
 	// Unchanged: every entry of this run was vouched for by the memo read
 	// (a copy of an old entry, each path once), and as many were.
-	if !s.learned && len(s.now) == len(s.old) {
+	seals := s.seals
+	slices.SortFunc(seals, func(a, b seal) int { return strings.Compare(a.path, b.path) })
+	if !s.learned && len(s.now) == len(s.old) && sameSeals(seals, s.oldSeals) {
 		return nil
 	}
 	entries := s.now
@@ -158,7 +186,7 @@ func (s *Seen) Save() error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(encodeSeen(entries, s.dev, s.ino)); err != nil {
+	if _, err := tmp.Write(encodeSeen(entries, seals, s.dev, s.ino)); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -170,7 +198,7 @@ func (s *Seen) Save() error {
 
 var seenCRC = crc32.MakeTable(crc32.Castagnoli)
 
-func encodeSeen(entries []seenEntry, dev, ino uint64) []byte {
+func encodeSeen(entries []seenEntry, seals []seal, dev, ino uint64) []byte {
 	body := make([]byte, 0, 16+len(entries)*80)
 	body = binary.BigEndian.AppendUint64(body, dev)
 	body = binary.BigEndian.AppendUint64(body, ino)
@@ -196,25 +224,37 @@ func encodeSeen(entries []seenEntry, dev, ino uint64) []byte {
 		body = append(body, racy)
 		prev = e.path
 	}
+	body = binary.AppendUvarint(body, uint64(len(seals)))
+	for _, sl := range seals {
+		body = appendString(body, sl.path)
+		body = appendString(body, sl.key)
+		body = binary.AppendUvarint(body, uint64(len(sl.dirs)))
+		for _, d := range sl.dirs {
+			body = appendString(body, d.path)
+			body = binary.AppendUvarint(body, d.ino)
+			body = binary.BigEndian.AppendUint64(body, uint64(d.mtime))
+			body = binary.BigEndian.AppendUint64(body, uint64(d.ctime))
+		}
+	}
 	out := make([]byte, 0, len(seenHeader)+4+len(body))
 	out = append(out, seenHeader...)
 	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(body, seenCRC))
 	return append(out, body...)
 }
 
-// decodeSeen returns the entries of a memo made for the folder (dev,
-// ino), sorted by path; nil when it is not one, or damaged.
-func decodeSeen(data []byte, dev, ino uint64) []seenEntry {
+// decodeSeen returns the entries and seals of a memo made for the folder
+// (dev, ino), each sorted by path; nil when it is not one, or damaged.
+func decodeSeen(data []byte, dev, ino uint64) ([]seenEntry, []seal) {
 	if !bytes.HasPrefix(data, []byte(seenHeader)) || len(data) < len(seenHeader)+4+16 {
-		return nil
+		return nil, nil
 	}
 	data = data[len(seenHeader):]
 	body := data[4:]
 	if crc32.Checksum(body, seenCRC) != binary.BigEndian.Uint32(data) {
-		return nil
+		return nil, nil
 	}
 	if binary.BigEndian.Uint64(body) != dev || binary.BigEndian.Uint64(body[8:]) != ino {
-		return nil
+		return nil, nil
 	}
 	r := body[16:]
 	bad := false
@@ -238,14 +278,14 @@ func decodeSeen(data []byte, dev, ino uint64) []seenEntry {
 	}
 	count := uv()
 	if bad || count > uint64(len(r)) {
-		return nil
+		return nil, nil
 	}
 	out := make([]seenEntry, 0, count)
 	prev := ""
 	for range count {
 		shared, rest := uv(), uv()
 		if bad || shared > uint64(len(prev)) {
-			return nil
+			return nil, nil
 		}
 		e := seenEntry{path: prev[:shared] + string(take(rest))}
 		e.size, e.ino = uv(), uv()
@@ -253,7 +293,7 @@ func decodeSeen(data []byte, dev, ino uint64) []seenEntry {
 		sum := take(32)
 		racy := take(1)
 		if bad || e.path <= prev && len(out) > 0 {
-			return nil // damaged, or not sorted
+			return nil, nil // damaged, or not sorted
 		}
 		e.mtime, e.ctime = int64(binary.BigEndian.Uint64(t)), int64(binary.BigEndian.Uint64(t[8:]))
 		copy(e.sum[:], sum)
@@ -261,8 +301,150 @@ func decodeSeen(data []byte, dev, ino uint64) []seenEntry {
 		out = append(out, e)
 		prev = e.path
 	}
-	if len(r) != 0 {
+	str := func() string { return string(take(uv())) }
+	nseals := uv()
+	if bad || nseals > uint64(len(r)) {
+		return nil, nil
+	}
+	var seals []seal
+	for range nseals {
+		sl := seal{path: str(), key: str()}
+		ndirs := uv()
+		if bad || ndirs > uint64(len(r)) || len(seals) > 0 && sl.path <= seals[len(seals)-1].path {
+			return nil, nil
+		}
+		for range ndirs {
+			d := dirStat{path: str(), ino: uv()}
+			t := take(16)
+			if bad {
+				return nil, nil
+			}
+			d.mtime, d.ctime = int64(binary.BigEndian.Uint64(t)), int64(binary.BigEndian.Uint64(t[8:]))
+			sl.dirs = append(sl.dirs, d)
+		}
+		seals = append(seals, sl)
+	}
+	if bad || len(r) != 0 {
+		return nil, nil
+	}
+	return out, seals
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func sameSeals(a, b []seal) bool {
+	return slices.EqualFunc(a, b, func(x, y seal) bool {
+		return x.path == y.path && x.key == y.key && slices.Equal(x.dirs, y.dirs)
+	})
+}
+
+// Sealed reports whether the folder or file p was sealed for key (key
+// not ""): Compare may then leave it out of the tree and vouch for it by
+// its seal (Sealing.Skip), unless its stat data changed since.
+func (s *Seen) Sealed(p, key string) bool {
+	sl := s.oldSeal(p)
+	return key != "" && sl != nil && sl.key == key
+}
+
+// SealKey is the key the folder or file p was sealed for, if it was.
+func (s *Seen) SealKey(p string) (string, bool) {
+	if sl := s.oldSeal(p); sl != nil {
+		return sl.key, true
+	}
+	return "", false
+}
+
+func (s *Seen) oldSeal(p string) *seal {
+	if s == nil {
 		return nil
 	}
-	return out
+	i, ok := slices.BinarySearchFunc(s.oldSeals, p, func(x seal, p string) int { return strings.Compare(x.path, p) })
+	if !ok {
+		return nil
+	}
+	return &s.oldSeals[i]
+}
+
+// entriesUnder are the remembered entries of the folder p, or of the file
+// p itself.
+func (s *Seen) entriesUnder(p string) []seenEntry {
+	lo, _ := slices.BinarySearchFunc(s.old, p, func(e seenEntry, p string) int { return strings.Compare(e.path, p) })
+	if lo < len(s.old) && s.old[lo].path == p {
+		return s.old[lo : lo+1] // a file
+	}
+	prefix := p + "/"
+	lo, _ = slices.BinarySearchFunc(s.old, prefix, func(e seenEntry, p string) int { return strings.Compare(e.path, p) })
+	hi := lo
+	for hi < len(s.old) && strings.HasPrefix(s.old[hi].path, prefix) {
+		hi++
+	}
+	return s.old[lo:hi]
+}
+
+// checkSeal checks the seal of p (a folder or file of the output folder
+// dir) against the disk: every folder's and file's stat data unchanged,
+// no entry racy. When they hold, it returns the seal and its entries, for
+// keep; false when they do not.
+func (s *Seen) checkSeal(dir, p string) (*seal, []seenEntry, bool) {
+	sl := s.oldSeal(p)
+	if sl == nil {
+		return nil, nil, false
+	}
+	entries := s.entriesUnder(p)
+	if len(entries) == 0 {
+		return nil, nil, false
+	}
+	for _, d := range sl.dirs {
+		st, ok := lstatDir(osPath(dir, d.path))
+		if st.path = d.path; !ok || st != d {
+			return nil, nil, false
+		}
+	}
+	if !unchangedAt(dir, entries) {
+		return nil, nil, false
+	}
+	return sl, entries, true
+}
+
+// grow makes room in the entries of this run for n more.
+func (s *Seen) grow(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = slices.Grow(s.now, n)
+}
+
+// keep remembers a seal that checkSeal found to hold, with its entries.
+func (s *Seen) keep(sl *seal, entries []seenEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = append(s.now, entries...)
+	s.seals = append(s.seals, *sl)
+	s.trusted.Add(int64(len(entries)))
+}
+
+// addSeal seals the folder p (dirs: it and every folder under it, in the
+// output folder dir) or the file p (no dirs) for key, now that its files
+// were verified; nothing when a folder's stat data could not be taken or
+// a folder changed so recently that a change in the same tick would go
+// unseen.
+func (s *Seen) addSeal(dir, p, key string, dirs []string) {
+	if s == nil || key == "" {
+		return
+	}
+	sl := seal{path: p, key: key}
+	now := s.clock().UnixNano()
+	for _, d := range dirs {
+		st, ok := lstatDir(osPath(dir, d))
+		if !ok || now-st.ctime < int64(s.racyMargin) {
+			return
+		}
+		st.path = d
+		sl.dirs = append(sl.dirs, st)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seals = append(s.seals, sl)
 }

@@ -14,3 +14,5 @@ type fileStat struct {
 func lstatFile(string) (fileStat, bool)       { return fileStat{}, false }
 func infoStat(os.FileInfo) (fileStat, bool)   { return fileStat{}, false }
 func dirID(string) (dev, ino uint64, ok bool) { return 0, 0, false }
+func lstatDir(string) (dirStat, bool)         { return dirStat{}, false }
+func unchangedAt(string, []seenEntry) bool    { return false }

@@ -116,20 +116,42 @@ func (e *emitter) sortAll() bool {
 			continue
 		}
 		ks := p.members(int32(i))
-		slices.SortFunc(ks, func(a, b int32) int {
-			return bytes.Compare(p.text(p.nodes[a].key), p.text(p.nodes[b].key))
-		})
+		key := func(k int32) []byte { return p.text(p.nodes[k].key) }
+		slices.SortFunc(ks, func(a, b int32) int { return bytes.Compare(key(a), key(b)) })
+		agree := true
 		for j := 1; j < len(ks); j++ {
-			a, b := p.text(p.nodes[ks[j-1]].key), p.text(p.nodes[ks[j]].key)
+			a, b := key(ks[j-1]), key(ks[j])
 			if bytes.Equal(a, b) {
 				return false
 			}
-			if !orderAgrees(a, b) {
-				e.order = true
-			}
+			agree = agree && orderAgrees(a, b)
+		}
+		if !agree && !e.libraryOrder(ks) {
+			e.order = true
 		}
 	}
 	return true
+}
+
+// libraryOrder sorts the members ks (distinct keys, in byte order) in
+// sigs.k8s.io/yaml's order; false, and ks left in byte order, when the
+// sort needed a comparison that libraryOrder does not know.
+func (e *emitter) libraryOrder(ks []int32) bool {
+	p := e.p
+	key := func(k int32) []byte { return p.text(p.nodes[k].key) }
+	known := true
+	slices.SortFunc(ks, func(a, b int32) int {
+		c, ok := libraryOrder(key(a), key(b))
+		if !ok {
+			known = false
+			return bytes.Compare(key(a), key(b))
+		}
+		return c
+	})
+	if !known {
+		slices.SortFunc(ks, func(a, b int32) int { return bytes.Compare(key(a), key(b)) })
+	}
+	return known
 }
 
 const spaces = "                                                                "

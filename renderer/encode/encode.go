@@ -38,7 +38,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sync"
 
 	"sigs.k8s.io/yaml"
@@ -222,16 +221,4 @@ func hollowAny(v any) bool {
 		}
 	}
 	return true
-}
-
-// Sorted returns keys in the order the emitter writes a mapping's keys
-// (byte order), and whether that is also sigs.k8s.io/yaml's order.
-func Sorted(keys []string) ([]string, bool) {
-	ks := slices.Sorted(slices.Values(keys))
-	for i := 1; i < len(ks); i++ {
-		if !orderAgrees([]byte(ks[i-1]), []byte(ks[i])) {
-			return ks, false
-		}
-	}
-	return ks, true
 }

@@ -2,6 +2,7 @@ package encode
 
 import (
 	"bytes"
+	"cmp"
 	"regexp"
 	"strconv"
 )
@@ -133,42 +134,64 @@ func fitsLibrary(t []byte) bool {
 }
 
 // orderAgrees reports whether sigs.k8s.io/yaml also puts key a before
-// key b, for a < b in byte order. The library compares keys character
-// by character like byte order, except that at the first difference a
-// letter sorts after any other character (before it right after a
-// digit), and runs of digits compare as numbers. The cases where that
-// gives byte order are recognized; every other case (non-ASCII, a
-// difference right after a digit) is reported as not agreeing.
+// key b, for a < b in byte order, as far as libraryOrder knows.
 func orderAgrees(a, b []byte) bool {
+	c, known := libraryOrder(a, b)
+	return known && c < 0
+}
+
+// libraryOrder compares distinct keys a and b as sigs.k8s.io/yaml orders
+// a mapping's keys: negative when it writes a first, positive when b;
+// known is false where this package is not sure of its choice. The
+// library compares keys character by character like byte order, except
+// that at the first difference a letter sorts after any other character,
+// and runs of digits compare as numbers (the shorter run of two without
+// a leading zero is the smaller number). The cases recognized are those;
+// the others (non-ASCII, a difference right after a digit, a run with a
+// leading zero against one of another length, a run over 18 digits,
+// whose value the library would overflow) are not known.
+func libraryOrder(a, b []byte) (c int, known bool) {
 	i := 0
 	for i < len(a) && i < len(b) && a[i] == b[i] {
 		i++
 	}
 	if i == len(a) || i == len(b) {
-		return true // a prefix sorts first in both
+		return cmp.Compare(len(a), len(b)), true // a prefix sorts first
 	}
 	x, y := a[i], b[i]
 	if x >= 0x80 || y >= 0x80 {
-		return false
+		return 0, false
 	}
 	if isLetter(x) && isLetter(y) {
-		return true
+		return cmp.Compare(x, y), true
 	}
 	if i > 0 && (isDigit(a[i-1]) || a[i-1] >= 0x80) {
-		return false
+		return 0, false
 	}
 	switch {
 	case isDigit(x) && isDigit(y):
-		return digitRun(a[i:]) == digitRun(b[i:]) && digitRun(a[i:]) <= 18
+		ra, rb := digitRun(a[i:]), digitRun(b[i:])
+		switch {
+		case ra > 18 || rb > 18:
+			return 0, false
+		case ra == rb:
+			return cmp.Compare(x, y), true // numbers of one length: byte order
+		case x == '0' || y == '0':
+			return 0, false
+		}
+		return cmp.Compare(ra, rb), true // the shorter number is the smaller
 	case isLetter(x):
-		return false // the library puts the non-letter y first
+		return 1, true // the library puts the non-letter y first
 	case isLetter(y):
-		return true // x is not a letter: first in both
-	case isDigit(x):
-		return false // the library puts the non-digit y first
-	default:
-		return true // y is a digit, or neither is: byte order
+		return -1, true
+	case isDigit(x) && digitRun(a[i:]) <= 18:
+		return 1, true // the library puts the non-digit y first
+	case isDigit(y) && digitRun(b[i:]) <= 18:
+		return -1, true
+	case isDigit(x) || isDigit(y):
+		return 0, false // a number past int64: the library's sum overflows
 	}
+	return cmp.Compare(x, y), true // neither a letter nor a digit: byte order
 }
 
 func digitRun(s []byte) int {

@@ -69,8 +69,9 @@ type typeInfo struct {
 	// method, so an addressable T calls it); 0 for the same as how.
 	addr   how
 	fields []*field // of a struct, in key order
-	// ordered: every two of fields' names are in the same order for
-	// sigs.k8s.io/yaml (orderAgrees), so any of its subsets too.
+	// ordered: the order of every two of fields' names for
+	// sigs.k8s.io/yaml is known (libraryOrder), and fields are in that
+	// order, so any of its subsets too.
 	ordered bool
 	// zeroer: T (or *T, addrZero) has IsZero() bool, for "omitzero".
 	zeroer, addrZero bool
@@ -206,8 +207,17 @@ func typeInfoOf(t reflect.Type) *typeInfo {
 			ti.ordered = true
 			for i, f := range ti.fields {
 				for _, g := range ti.fields[i+1:] {
-					ti.ordered = ti.ordered && orderAgrees([]byte(f.name), []byte(g.name))
+					_, known := libraryOrder([]byte(f.name), []byte(g.name))
+					ti.ordered = ti.ordered && known
 				}
+			}
+			if ti.ordered {
+				slices.SortFunc(ti.fields, func(f, g *field) int {
+					c, _ := libraryOrder([]byte(f.name), []byte(g.name))
+					return c
+				})
+			}
+			for _, f := range ti.fields {
 				var e emitter
 				f.plain = len(f.name) <= maxSimpleKey && e.word([]byte(f.name)) && string(e.out) == f.name
 			}

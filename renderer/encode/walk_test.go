@@ -300,10 +300,17 @@ func twoOfOneName(embedB bool) any {
 	return v.Interface()
 }
 
-// digitKeys: sigs.k8s.io/yaml sorts k9 before k10, byte order after.
+// digitKeys: sigs.k8s.io/yaml sorts k9 before k10, byte order after;
+// the walker knows (libraryOrder).
 type digitKeys struct {
 	K10 int `json:"k10"`
 	K9  int `json:"k9"`
+}
+
+// zeroKeys: k010 against k9 is an order libraryOrder does not know.
+type zeroKeys struct {
+	K010 int `json:"k010"`
+	K9   int `json:"k9"`
 }
 
 type oddTag struct {
@@ -339,7 +346,8 @@ func TestWalkFallback(t *testing.T) {
 		"conflict":     {twoOfOneName(true), false},
 		"shallower":    {twoOfOneName(false), true},
 		"odd tag":      {&oddTag{V: "v"}, false},
-		"digit keys":   {&digitKeys{}, false},
+		"digit keys":   {&digitKeys{}, true},
+		"zero keys":    {&zeroKeys{}, false},
 		"error":        {&failingField{}, false},
 		"func":         {&funcField{F: func() {}}, false},
 		"int keys":     {&intKeys{M: map[int]string{1: "a"}}, false},
@@ -364,5 +372,37 @@ func TestWalkFallback(t *testing.T) {
 				t.Errorf("%s (document %v): got %q (%v), want %q (%v)", name, document, got, gerr, want, werr)
 			}
 		}
+	}
+}
+
+// TestLibraryOrder: where libraryOrder says it knows, sigs.k8s.io/yaml
+// writes the two keys in that order.
+func TestLibraryOrder(t *testing.T) {
+	keys := []string{"http2_protocol_options", "http_filters", "k9", "k10", "k010", "k09", "a1", "a_", "a-", "a", "ab",
+		"aB", "A", "_", "-", "1", "10", "2", "a1b", "a1_", "x.y", "x_y", "x0", "xy", "é", "a" + strings.Repeat("1", 20), "a2"}
+	known := 0
+	for _, a := range keys {
+		for _, b := range keys {
+			if a == b {
+				continue
+			}
+			c, ok := libraryOrder([]byte(a), []byte(b))
+			if !ok {
+				continue
+			}
+			known++
+			out, err := yaml.Marshal(map[string]int{a: 1, b: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, _, _ := strings.Cut(string(out), "\n")
+			aFirst := strings.HasSuffix(first, ": 1") // a's value
+			if aFirst != (c < 0) {
+				t.Errorf("libraryOrder(%q, %q) = %d, the library writes:\n%s", a, b, c, out)
+			}
+		}
+	}
+	if known < len(keys)*(len(keys)-1)*3/4 {
+		t.Errorf("libraryOrder knows only %d pairs", known)
 	}
 }

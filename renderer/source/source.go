@@ -19,8 +19,10 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // File is one config file: its slash-separated path relative to the repo
@@ -216,6 +218,24 @@ func OpenRepo(dir string) (*git.Repository, string, error) {
 	return repo, sub, nil
 }
 
+// keepOpen is repo reading through a storage that keeps its pack files
+// open until done is called: go-git otherwise opens a pack file again for
+// each object it reads from it, once per config file (measured: a third of
+// reading 10,000 files). It is repo itself where that cannot be done.
+func keepOpen(repo *git.Repository) (_ *git.Repository, done func()) {
+	s, ok := repo.Storer.(*filesystem.Storage)
+	if !ok {
+		return repo, func() {}
+	}
+	ks := filesystem.NewStorageWithOptions(s.Filesystem(), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+	r, err := git.Open(ks, nil)
+	if err != nil {
+		_ = ks.Close()
+		return repo, func() {}
+	}
+	return r, func() { _ = ks.Close() }
+}
+
 // ResolveCommit resolves rev to a commit of repo.
 func ResolveCommit(repo *git.Repository, rev string) (*object.Commit, error) {
 	if before, after, ok := strings.Cut(rev, ":"); ok {
@@ -242,6 +262,8 @@ func readRevision(dir, rev string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	repo, done := keepOpen(repo)
+	defer done()
 	c, err := ResolveCommit(repo, rev)
 	if err != nil {
 		return nil, err

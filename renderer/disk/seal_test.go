@@ -1,0 +1,173 @@
+package disk
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fleetc/fleetc/renderer/layout"
+)
+
+// sealFixture writes a tree with two cluster-like folders (one with a
+// sub-folder) into a folder, compares it once with keys for them and the
+// index, and returns what a sealed compare needs: the folder, the memo
+// file, the files and the keys.
+func sealFixture(t *testing.T) (dir, memo string, files map[string]string, keys map[string]string) {
+	t.Helper()
+	files = map[string]string{
+		"master/a.yaml":               "a: 1\n",
+		"seeds/s/clusters/c1/x.yaml":  "x: 1\n",
+		"seeds/s/clusters/c1/y.yaml":  "y: 1\n",
+		"seeds/s/clusters/c1/z/q.yml": "q: 1\n",
+		"seeds/s/clusters/c2/x.yaml":  "x: 2\n",
+	}
+	dir = filepath.Join(t.TempDir(), "out")
+	if _, err := Write(dir, mkTree(t, files)); err != nil {
+		t.Fatal(err)
+	}
+	memo = filepath.Join(t.TempDir(), "seen")
+	keys = map[string]string{"seeds/s/clusters/c1": "k1", "seeds/s/clusters/c2": "k2", layout.IndexPath: "ki"}
+	s := settled(OpenSeen(memo, dir))
+	if d, err := CompareSealed(dir, mkTree(t, files), s, Sealing{Keys: keys}); err != nil || !d.Empty() {
+		t.Fatalf("first compare: %+v, %v", d, err)
+	}
+	must(t, s.Save())
+	return dir, memo, files, keys
+}
+
+// without is the tree of files less those under the folder p, without
+// an index: what a compile that skips p gives.
+func without(t *testing.T, files map[string]string, p string) *Tree {
+	t.Helper()
+	tr := New()
+	for f, b := range files {
+		if !strings.HasPrefix(f, p+"/") {
+			must(t, tr.Add(f, []byte(b)))
+		}
+	}
+	return tr
+}
+
+func TestSealsVouchForFolders(t *testing.T) {
+	dir, memo, files, keys := sealFixture(t)
+	s := settled(OpenSeen(memo, dir))
+	for p, k := range keys {
+		if !s.Sealed(p, k) {
+			t.Errorf("%s is not sealed for %s after a whole compare", p, k)
+		}
+		if s.Sealed(p, k+"x") || s.Sealed(p, "") {
+			t.Errorf("%s is sealed for another key", p)
+		}
+	}
+	const c1 = "seeds/s/clusters/c1"
+	d, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Keys: keys, Skip: []string{c1, layout.IndexPath}})
+	if err != nil || !d.Empty() || d.Sealed != 4 {
+		t.Fatalf("sealed compare: %+v, %v; want no drift and 4 files vouched for (c1's and the index)", d, err)
+	}
+	must(t, s.Save())
+	if s := OpenSeen(memo, dir); !s.Sealed(c1, keys[c1]) {
+		t.Error("the seal is gone after a compare that used it")
+	}
+}
+
+// TestSealsNeverHideAChange: any change under a sealed folder since it
+// was sealed breaks its seal: the caller then compares the whole tree.
+func TestSealsNeverHideAChange(t *testing.T) {
+	const c1 = "seeds/s/clusters/c1"
+	for _, tc := range []struct {
+		name string
+		edit func(t *testing.T, dir string)
+	}{
+		{"one byte in place", func(t *testing.T, dir string) {
+			must(t, os.WriteFile(filepath.Join(dir, c1, "x.yaml"), []byte("x: 9\n"), 0o644))
+		}},
+		{"one byte, times put back", func(t *testing.T, dir string) {
+			name := filepath.Join(dir, c1, "y.yaml")
+			fi, err := os.Stat(name)
+			must(t, err)
+			must(t, os.WriteFile(name, []byte("y: 9\n"), 0o644))
+			must(t, os.Chtimes(name, fi.ModTime(), fi.ModTime()))
+		}},
+		{"in a sub-folder", func(t *testing.T, dir string) {
+			must(t, os.WriteFile(filepath.Join(dir, c1, "z", "q.yml"), []byte("q: 9\n"), 0o644))
+		}},
+		{"a file added", func(t *testing.T, dir string) {
+			must(t, os.WriteFile(filepath.Join(dir, c1, "z", "new.yaml"), []byte("n: 1\n"), 0o644))
+		}},
+		{"a file removed", func(t *testing.T, dir string) {
+			must(t, os.Remove(filepath.Join(dir, c1, "y.yaml")))
+		}},
+		{"a file added, folder times put back", func(t *testing.T, dir string) {
+			d := filepath.Join(dir, c1)
+			fi, err := os.Stat(d)
+			must(t, err)
+			must(t, os.WriteFile(filepath.Join(d, "new.yaml"), []byte("n: 1\n"), 0o644))
+			must(t, os.Chtimes(d, fi.ModTime(), fi.ModTime()))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, memo, files, keys := sealFixture(t)
+			time.Sleep(10 * time.Millisecond) // a tick later: the change times differ
+			tc.edit(t, dir)
+			s := settled(OpenSeen(memo, dir))
+			_, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Keys: keys, Skip: []string{c1, layout.IndexPath}})
+			if !errors.Is(err, ErrSealBroken) {
+				t.Fatalf("after the change, the sealed compare says %v; want ErrSealBroken", err)
+			}
+			// The whole compare sees it.
+			d, err := CompareSealed(dir, mkTree(t, files), s, Sealing{Keys: keys})
+			if err != nil || d.Empty() {
+				t.Fatalf("whole compare after the change: %+v, %v", d, err)
+			}
+		})
+	}
+}
+
+// TestSealsNeedWholeFolders: a folder with a drifted file is not sealed;
+// a seal is kept for an outdated path, which counts as stale.
+func TestSealsNeedWholeFolders(t *testing.T) {
+	dir, memo, files, keys := sealFixture(t)
+	changed := copyMap(files)
+	changed["seeds/s/clusters/c2/x.yaml"] = "x: 3\n"
+	s := settled(OpenSeen(memo, dir))
+	keys2 := copyMap(keys)
+	keys2["seeds/s/clusters/c2"] = "k2'"
+	d, err := CompareSealed(dir, mkTree(t, changed), s, Sealing{Keys: keys2})
+	if err != nil || !slices.Contains(d.Stale, "seeds/s/clusters/c2/x.yaml") {
+		t.Fatalf("compare with c2 changed: %+v, %v", d, err)
+	}
+	must(t, s.Save())
+	s = settled(OpenSeen(memo, dir))
+	if s.Sealed("seeds/s/clusters/c2", "k2'") || s.Sealed("seeds/s/clusters/c2", "k2") {
+		t.Error("c2 is sealed, though its folder is not what is rendered")
+	}
+	if !s.Sealed("seeds/s/clusters/c1", "k1") {
+		t.Error("c1 lost its seal")
+	}
+
+	// The index is sealed for "ki"; a render of another config would
+	// write another index: outdated, so stale, and still sealed.
+	dir, memo, files, keys = sealFixture(t)
+	s = settled(OpenSeen(memo, dir))
+	tr := without(t, files, "seeds/s/clusters/c1")
+	d, err = CompareSealed(dir, tr, s, Sealing{Keys: keys, Skip: []string{"seeds/s/clusters/c1"}, Outdated: []string{layout.IndexPath}})
+	if err != nil || !slices.Equal(d.Stale, []string{layout.IndexPath}) || d.Sealed != 3 {
+		t.Fatalf("outdated index: %+v, %v; want the index stale, c1's 3 files vouched for", d, err)
+	}
+	must(t, s.Save())
+	if s := OpenSeen(memo, dir); !s.Sealed(layout.IndexPath, "ki") {
+		t.Error("the index lost its seal")
+	}
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
