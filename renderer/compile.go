@@ -103,10 +103,18 @@ func Compile(cfg *model.Config, cat *catalog.Catalog, opts Options) (*tree.Tree,
 	if len(opts.Skip) > 0 {
 		return t, nil
 	}
-	if err := t.WithIndex("fleetc "+Version, InputDigest(cfg, cat)); err != nil {
+	if err := WithIndexOf(t, cfg, cat, nil); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// WithIndexOf adds its index to t, a tree of cfg compiled with
+// Options.Skip, listing with t's files the others, known by their sha256
+// (the skipped clusters' files, sorted by path): the index of the whole
+// render, as Compile writes it when nothing is skipped.
+func WithIndexOf(t *tree.Tree, cfg *model.Config, cat *catalog.Catalog, others []tree.File) error {
+	return t.WithIndexOf("fleetc "+Version, InputDigest(cfg, cat), others)
 }
 
 // compileInto compiles the clusters on every core and merges each one into

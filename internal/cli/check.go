@@ -193,23 +193,25 @@ const maxLookups = 256
 
 // readFolder renders cfg and compares the render with the folder --out.
 // Without --seed and with a cache, the clusters whose folders were sealed
-// for their inputs by an earlier check (and the index, for the whole
-// config's) are not rendered: their seals vouch for them unless their
-// stat data changed, and then everything is rendered and compared.
+// for their inputs by an earlier check or render are not rendered: their
+// seals vouch for them unless their stat data changed, and then
+// everything is rendered and compared.
 func (o *checkOptions) readFolder(cfg *model.Config) (*tree.Tree, *stored, error) {
 	seen := o.compile.openSeen(o.out)
 	_, build := o.compile.cacheRoot()
 	sealing := disk.Sealing{}
-	var skip map[string]bool
 	if seen != nil && len(o.seeds) == 0 {
+		var skip map[string]bool
 		sealing.Keys, skip, sealing.Skip = sealKeys(cfg, build, seen)
 		// The index lists every file: it is vouched for by its seal, or
 		// known to differ by the config it was sealed for (it names that
-		// config's digest), or nothing is left out.
+		// config's digest), or rendered with the sealed files' sha256
+		// and compared.
 		idx := sealing.Keys[layout.IndexPath]
 		old, ok := seen.SealKey(layout.IndexPath)
 		oldDigest, _, _ := strings.Cut(old, " ")
 		digest, _, _ := strings.Cut(idx, " ")
+		index := false
 		switch {
 		case len(skip) == 0:
 		case ok && old == idx:
@@ -217,13 +219,27 @@ func (o *checkOptions) readFolder(cfg *model.Config) (*tree.Tree, *stored, error
 		case ok && oldDigest != digest:
 			sealing.Outdated = []string{layout.IndexPath}
 		default:
-			skip, sealing.Skip = nil, nil
+			index = true // rendered from the seals' sha256 and compared
 		}
+		t, err := o.compile.compileSkip(cfg, o.seeds, skip)
+		if err == nil && index {
+			err = renderer.WithIndexOf(t, cfg, catalog.Default(), seen.SealedFiles(sealing.Skip))
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		return o.compareFolder(cfg, t, seen, sealing)
 	}
-	t, err := o.compile.compileSkip(cfg, o.seeds, skip)
+	t, err := o.compile.compile(cfg, o.seeds)
 	if err != nil {
 		return nil, nil, err
 	}
+	return o.compareFolder(cfg, t, seen, sealing)
+}
+
+// compareFolder compares t, the render of cfg (less what sealing skips),
+// with the folder --out; when a seal does not hold, the whole render.
+func (o *checkOptions) compareFolder(cfg *model.Config, t *tree.Tree, seen *disk.Seen, sealing disk.Sealing) (*tree.Tree, *stored, error) {
 	d, err := disk.CompareSealed(o.out, t, seen, sealing)
 	if errors.Is(err, disk.ErrSealBroken) {
 		// Something sealed changed on disk: render and compare it all.

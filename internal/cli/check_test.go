@@ -185,3 +185,103 @@ func TestCheckSealsAgreeWithTheWholeCheck(t *testing.T) {
 	}
 	run(ExitOK, "HEAD", "check")
 }
+
+// TestRenderWithSealsWritesTheWholeRender: after a check sealed the
+// clusters, a render of a config that changes one cluster renders that
+// cluster alone, and leaves the folder byte for byte what a render
+// without caches writes (the index included); the check after it passes.
+func TestRenderWithSealsWritesTheWholeRender(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "repo")
+	fleet := fleetgen.Generate(30, 1)
+	if err := fleetgen.WriteDir(repo, fleet); err != nil {
+		t.Fatal(err)
+	}
+	cache, out, fresh := t.TempDir(), filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "fresh")
+	run := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		args = append(args, "--repo", repo, "--quiet")
+		if !slices.Contains(args, "--no-cache") {
+			args = append(args, "--cache-dir", cache)
+		}
+		if code := Main(args, &stdout, &stderr); code != ExitOK {
+			t.Fatalf("fleetc %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+		}
+		return stdout.String()
+	}
+	if _, err := fleetgen.Commit(repo, "fleet"); err != nil {
+		t.Fatal(err)
+	}
+	run("render", "--out", out)
+	time.Sleep(150 * time.Millisecond) // past the racy margin of the last files written
+	run("check", "--out", out)
+	var name string
+	for p := range fleet {
+		if strings.HasPrefix(p, "clusters/") && (name == "" || p < name) {
+			name = p
+		}
+	}
+	edited := strings.Replace(string(fleet[name]), "labels: {", "labels: {extra: \"yes\", ", 1)
+	if err := os.WriteFile(filepath.Join(repo, name), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sealed, sealable := sealedClusters(t, repo, "", cache, out)
+	if sealed != sealable-1 || sealed < 25 {
+		t.Fatalf("%d clusters sealed for the changed config, want %d", sealed, sealable-1)
+	}
+	got := run("render", "--out", out)
+	if !strings.Contains(got, ": 2 files written,") {
+		t.Errorf("the sealed render wrote more than the cluster's Namespace and the index: %s", got)
+	}
+	// The seals it rendered without are kept (a render of everything
+	// would have dropped them).
+	if n, _ := sealedClusters(t, repo, "", cache, out); n != sealed {
+		t.Errorf("%d clusters sealed after the render, want %d", n, sealed)
+	}
+	run("render", "--no-cache", "--out", fresh)
+	if diffs := treeDiff(t, out, fresh); len(diffs) > 0 {
+		t.Fatalf("the sealed render differs from a render without caches: %s", strings.Join(diffs, ", "))
+	}
+	time.Sleep(150 * time.Millisecond)
+	run("check", "--out", out)
+	run("check", "--out", out)
+}
+
+// treeDiff lists the files that differ between the folders a and b (the
+// staging area and the lock of .fleetc/ aside).
+func treeDiff(t *testing.T, a, b string) []string {
+	t.Helper()
+	read := func(root string) map[string]string {
+		m := map[string]string{}
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			if rel != filepath.Join(".fleetc", "index.json") && strings.HasPrefix(rel, ".fleetc") {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			m[filepath.ToSlash(rel)] = string(data)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	ma, mb := read(a), read(b)
+	var out []string
+	for p, x := range ma {
+		if y, ok := mb[p]; !ok || x != y {
+			out = append(out, p)
+		}
+	}
+	for p := range mb {
+		if _, ok := ma[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

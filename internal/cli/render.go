@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -8,7 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fleetc/fleetc/catalog"
+	"github.com/fleetc/fleetc/renderer"
 	"github.com/fleetc/fleetc/renderer/disk"
+	"github.com/fleetc/fleetc/renderer/model"
 )
 
 type renderOptions struct {
@@ -54,6 +58,15 @@ func (o *renderOptions) run(out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if len(o.seeds) == 0 {
+		if st, ok, err := o.writeSealed(cfg); err != nil || ok {
+			if err == nil {
+				fmt.Fprintf(out, "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed\n",
+					len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed)
+			}
+			return err
+		}
+	}
 	t, err := o.compile.compile(cfg, o.seeds)
 	if err != nil {
 		return err
@@ -89,4 +102,38 @@ func (o *renderOptions) run(out io.Writer) error {
 	fmt.Fprintf(out, "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed\n",
 		len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed)
 	return nil
+}
+
+// writeSealed renders cfg without the clusters whose folders in --out are
+// sealed for their inputs (by a check, or kept by a render: see
+// checkOptions.readFolder), and writes it, those folders left as they
+// are; the index lists their files by the sha256 they were sealed with.
+// false (nothing written) when no folder is sealed, or when a seal does
+// not hold any more: then the whole render is written.
+func (o *renderOptions) writeSealed(cfg *model.Config) (disk.WriteStats, bool, error) {
+	seen := o.compile.openSeen(o.out)
+	_, build := o.compile.cacheRoot()
+	if seen == nil {
+		return disk.WriteStats{}, false, nil
+	}
+	_, skip, folders := sealKeys(cfg, build, seen)
+	if len(skip) == 0 {
+		return disk.WriteStats{}, false, nil
+	}
+	t, err := o.compile.compileSkip(cfg, nil, skip)
+	if err == nil {
+		err = renderer.WithIndexOf(t, cfg, catalog.Default(), seen.SealedFiles(folders))
+	}
+	if err != nil {
+		return disk.WriteStats{}, false, err
+	}
+	st, err := disk.WriteSealed(o.out, t, seen, folders)
+	if errors.Is(err, disk.ErrSealBroken) {
+		return disk.WriteStats{}, false, nil
+	}
+	if err != nil {
+		return st, false, err
+	}
+	_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
+	return st, true, nil
 }

@@ -71,38 +71,13 @@ func CompareSealed(dir string, t *Tree, seen *Seen, sealing Sealing) (Drift, err
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return d, fmt.Errorf("tree: %s is not a directory", dir)
 	}
-	type kept struct {
-		sl      *seal
-		entries []seenEntry
-	}
 	sealed := slices.Concat(sealing.Skip, sealing.Outdated)
-	held := make([]kept, len(sealed))
-	if seen == nil && len(sealed) > 0 {
-		return d, ErrSealBroken
-	}
-	err := parallel(len(sealed), func(_, i int) error {
-		sl, entries, ok := seen.checkSeal(dir, sealed[i])
-		if !ok {
-			return ErrSealBroken
-		}
-		held[i] = kept{sl, entries}
-		return nil
-	})
+	counts, err := holdSeals(dir, seen, sealed, t.Len())
 	if err != nil {
 		return d, err
 	}
-	n := 0
-	for _, k := range held {
-		n += len(k.entries)
-	}
-	if n > 0 {
-		seen.grow(n + len(t.Paths()))
-	}
-	for i, k := range held {
-		seen.keep(k.sl, k.entries)
-		if i < len(sealing.Skip) {
-			d.Sealed += len(k.entries)
-		}
+	for _, n := range counts[:len(sealing.Skip)] {
+		d.Sealed += n
 	}
 	left := make(map[string]bool, len(sealed))
 	for _, p := range sealed {
@@ -151,6 +126,45 @@ func CompareSealed(dir string, t *Tree, seen *Seen, sealing Sealing) (Drift, err
 	slices.Sort(d.Stale)
 	sealWhole(dir, t, seen, sealing.Keys, d, disk)
 	return d, nil
+}
+
+// holdSeals checks the seals of paths against the disk (Seen.checkSeal)
+// and, when every one holds, keeps them in seen (with room for more
+// entries, the files still to be verified) and returns how many files
+// each vouches for; ErrSealBroken when one does not hold.
+func holdSeals(dir string, seen *Seen, paths []string, more int) ([]int, error) {
+	type kept struct {
+		sl      *seal
+		entries []seenEntry
+	}
+	held := make([]kept, len(paths))
+	if seen == nil && len(paths) > 0 {
+		return nil, ErrSealBroken
+	}
+	err := parallel(len(paths), func(_, i int) error {
+		sl, entries, ok := seen.checkSeal(dir, paths[i])
+		if !ok {
+			return ErrSealBroken
+		}
+		held[i] = kept{sl, entries}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]int, len(paths))
+	n := 0
+	for i, k := range held {
+		counts[i] = len(k.entries)
+		n += len(k.entries)
+	}
+	if n > 0 {
+		seen.grow(n + more)
+	}
+	for _, k := range held {
+		seen.keep(k.sl, k.entries)
+	}
+	return counts, nil
 }
 
 // sealWhole seals, for its key, each path of keys that t holds (a file, or a

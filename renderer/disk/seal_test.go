@@ -2,6 +2,7 @@ package disk
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fleetc/fleetc/renderer/layout"
+	"github.com/fleetc/fleetc/renderer/tree"
 )
 
 // sealFixture writes a tree with two cluster-like folders (one with a
@@ -170,4 +172,62 @@ func copyMap(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// indexed is a tree of files (less those under skip, whose sha256 the
+// index takes from others) with the index mkTree gives all of files.
+func indexed(t *testing.T, files map[string]string, skip string, others []tree.File) *Tree {
+	t.Helper()
+	tr := without(t, files, skip)
+	must(t, tr.WithIndexOf("fleetc test", fmt.Sprintf("sha256:%d", len(files)), others))
+	return tr
+}
+
+// TestWriteSealed: a render that leaves a sealed folder out writes what
+// changed, leaves the folder alone, and writes the whole render's index;
+// a broken seal writes nothing.
+func TestWriteSealed(t *testing.T) {
+	const c1 = "seeds/s/clusters/c1"
+	dir, memo, files, _ := sealFixture(t)
+	s := settled(OpenSeen(memo, dir))
+	others := s.SealedFiles([]string{c1})
+	if len(others) != 3 {
+		t.Fatalf("SealedFiles(%s) = %d files, want 3", c1, len(others))
+	}
+	changed := copyMap(files)
+	changed["seeds/s/clusters/c2/x.yaml"] = "x: 3\n"
+	st, err := WriteSealed(dir, indexed(t, changed, c1, others), s, []string{c1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Written != 2 || st.Removed != 0 {
+		t.Errorf("stats %+v, want 2 written (c2's file and the index)", st)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, layout.IndexPath))
+	must(t, err)
+	whole := mkTree(t, changed)
+	if got, _ := whole.Get(layout.IndexPath); string(got) != string(want) {
+		t.Errorf("the index written is not the whole render's:\n%s\nwant:\n%s", want, got)
+	}
+	d, err := Compare(dir, whole, nil)
+	if err != nil || !d.Empty() {
+		t.Errorf("the folder is not the whole render: %+v, %v", d, err)
+	}
+
+	// A changed sealed folder: nothing written.
+	dir, memo, files, _ = sealFixture(t)
+	time.Sleep(10 * time.Millisecond)
+	must(t, os.WriteFile(filepath.Join(dir, c1, "x.yaml"), []byte("x: 9\n"), 0o644))
+	s = settled(OpenSeen(memo, dir))
+	before, err := os.ReadFile(filepath.Join(dir, layout.IndexPath))
+	must(t, err)
+	_, err = WriteSealed(dir, indexed(t, changed, c1, s.SealedFiles([]string{c1})), s, []string{c1})
+	if !errors.Is(err, ErrSealBroken) {
+		t.Fatalf("WriteSealed over a changed sealed folder: %v, want ErrSealBroken", err)
+	}
+	after, err := os.ReadFile(filepath.Join(dir, layout.IndexPath))
+	must(t, err)
+	if string(before) != string(after) {
+		t.Error("a refused WriteSealed changed the index")
+	}
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fleetc/fleetc/renderer/tree"
 )
 
 // Seen remembers, for the files of one output folder, what a Compare or
@@ -382,6 +384,37 @@ func (s *Seen) entriesUnder(p string) []seenEntry {
 		hi++
 	}
 	return s.old[lo:hi]
+}
+
+// SealedFiles lists the files of the sealed folders paths (a file's path
+// is skipped), with the sha256 they were verified to hold, sorted by path:
+// for the index of a tree that leaves those folders out (the seals are
+// checked against the disk when the tree is compared or written).
+func (s *Seen) SealedFiles(paths []string) []tree.File {
+	if s == nil {
+		return nil
+	}
+	dirs := slices.Clone(paths)
+	// Sorted as folders ("a/" < "a-b/" is false: '-' < '/'), so that their
+	// files, each under its folder's "p/", follow one another in order.
+	slices.SortFunc(dirs, func(a, b string) int { return strings.Compare(a+"/", b+"/") })
+	var ranges [][]seenEntry
+	n := 0
+	for _, p := range dirs {
+		if sl := s.oldSeal(p); sl == nil || len(sl.dirs) == 0 {
+			continue // not sealed, or a file
+		}
+		r := s.entriesUnder(p)
+		ranges = append(ranges, r)
+		n += len(r)
+	}
+	out := make([]tree.File, 0, n)
+	for _, r := range ranges {
+		for _, e := range r {
+			out = append(out, tree.File{Path: e.path, Sum: e.sum})
+		}
+	}
+	return out
 }
 
 // checkSeal checks the seal of p (a folder or file of the output folder

@@ -66,8 +66,20 @@ func WriteSeen(dir string, t *Tree, seen *Seen) (WriteStats, error) {
 	return (&writer{seen: seen}).write(dir, t)
 }
 
+// WriteSealed is WriteSeen for a tree that leaves out folders sealed in
+// seen (Sealing.Skip; t's index lists their files, WithIndexOf): their
+// seals are checked against the disk first (ErrSealBroken when one does
+// not hold: write a tree that holds them), and then they are left as they
+// are, counted as unchanged.
+func WriteSealed(dir string, t *Tree, seen *Seen, sealed []string) (WriteStats, error) {
+	return (&writer{seen: seen, sealed: sealed}).write(dir, t)
+}
+
 // writer carries test-only fault injection; Write uses the zero value.
 type writer struct {
+	// sealed: folders left out of the tree, vouched for by their seals in
+	// seen (WriteSealed).
+	sealed []string
 	// hook, when set, is called before every step that changes the
 	// output: step "staged" (path "") once staging is complete, then
 	// "remove", "write" and finally "index" with the path concerned. An
@@ -176,8 +188,17 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 		return ok
 	}
 
+	counts, err := holdSeals(dir, w.seen, w.sealed, t.Len())
+	if err != nil {
+		return st, err
+	}
+	sealed := make(map[string]bool, len(w.sealed))
+	for i, p := range w.sealed {
+		sealed[p] = true
+		st.Unchanged += counts[i]
+	}
 	disk, err := scan(dir, func(rel string) bool {
-		return strings.HasPrefix(rel, reservedDir+"/"+stagingPrefix)
+		return strings.HasPrefix(rel, reservedDir+"/"+stagingPrefix) || sealed[rel]
 	})
 	if err != nil {
 		return st, err
@@ -218,7 +239,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	if err != nil {
 		return st, err
 	}
-	st.Unchanged = len(check) - len(changed)
+	st.Unchanged += len(check) - len(changed)
 	replace = append(replace, changed...)
 	slices.Sort(replace)
 

@@ -41,20 +41,54 @@ const digestPrefix = "sha256:"
 // generator must be non-empty (e.g. "fleetc v1.2.3"); inputDigest is
 // recorded as given (by convention "sha256:<hex>").
 func (t *Tree) WithIndex(generator, inputDigest string) error {
+	return t.WithIndexOf(generator, inputDigest, nil)
+}
+
+// WithIndexOf is WithIndex for a tree that leaves out files it knows by
+// their sha256 alone (Data unused), sorted by path: the index lists them
+// with the tree's own files. check and render leave out the clusters
+// whose folders on disk are sealed (disk.Sealing), and take their files'
+// sha256 from the seals. A path of others that t also holds is an error.
+func (t *Tree) WithIndexOf(generator, inputDigest string, others []File) error {
 	if t.sealed {
 		return errors.New("tree: WithIndex called twice")
 	}
 	if generator == "" {
 		return errors.New("tree: WithIndex: empty generator")
 	}
-	ps := t.paths()
-	sums := make([][32]byte, len(ps))
-	inChunks(len(ps), func(i int) {
-		sum, ok := t.sums[ps[i]] // read-only here: every worker only reads
-		if !ok {
-			sum = sha256.Sum256(t.files[ps[i]])
+	own := t.paths()
+	ps, sums := own, make([][32]byte, len(own)+len(others))
+	mine := make([]int, 0, len(own)) // where in ps t's own files are
+	if len(others) == 0 {
+		for i := range own {
+			mine = append(mine, i)
 		}
-		sums[i] = sum
+	} else {
+		ps = make([]string, 0, len(own)+len(others))
+		i := 0
+		for _, f := range others {
+			for ; i < len(own) && own[i] < f.Path; i++ {
+				mine = append(mine, len(ps))
+				ps = append(ps, own[i])
+			}
+			if i < len(own) && own[i] == f.Path || len(ps) > 0 && ps[len(ps)-1] >= f.Path {
+				return fmt.Errorf("tree: WithIndexOf: %s twice, or out of order", f.Path)
+			}
+			sums[len(ps)] = f.Sum
+			ps = append(ps, f.Path)
+		}
+		for ; i < len(own); i++ {
+			mine = append(mine, len(ps))
+			ps = append(ps, own[i])
+		}
+	}
+	inChunks(len(mine), func(j int) {
+		k := mine[j]
+		sum, ok := t.sums[ps[k]] // read-only here: every worker only reads
+		if !ok {
+			sum = sha256.Sum256(t.files[ps[k]])
+		}
+		sums[k] = sum
 	})
 	data := appendIndexFunc(nil, generator, inputDigest, ps, 71, func(b []byte, i int) []byte {
 		b = append(b, `"`+digestPrefix...)
