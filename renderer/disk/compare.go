@@ -72,7 +72,7 @@ func CompareSealed(dir string, t *Tree, seen *Seen, sealing Sealing) (Drift, err
 		return d, fmt.Errorf("tree: %s is not a directory", dir)
 	}
 	sealed := slices.Concat(sealing.Skip, sealing.Outdated)
-	counts, err := holdSeals(dir, seen, sealed, t.Len())
+	counts, err := holdSeals(dir, seen, sealed)
 	if err != nil {
 		return d, err
 	}
@@ -129,10 +129,9 @@ func CompareSealed(dir string, t *Tree, seen *Seen, sealing Sealing) (Drift, err
 }
 
 // holdSeals checks the seals of paths against the disk (Seen.checkSeal)
-// and, when every one holds, keeps them in seen (with room for more
-// entries, the files still to be verified) and returns how many files
-// each vouches for; ErrSealBroken when one does not hold.
-func holdSeals(dir string, seen *Seen, paths []string, more int) ([]int, error) {
+// and, when every one holds, keeps them in seen and returns how many
+// files each vouches for; ErrSealBroken when one does not hold.
+func holdSeals(dir string, seen *Seen, paths []string) ([]int, error) {
 	type kept struct {
 		sl      *seal
 		entries []seenEntry
@@ -153,15 +152,8 @@ func holdSeals(dir string, seen *Seen, paths []string, more int) ([]int, error) 
 		return nil, err
 	}
 	counts := make([]int, len(paths))
-	n := 0
 	for i, k := range held {
 		counts[i] = len(k.entries)
-		n += len(k.entries)
-	}
-	if n > 0 {
-		seen.grow(n + more)
-	}
-	for _, k := range held {
 		seen.keep(k.sl, k.entries)
 	}
 	return counts, nil

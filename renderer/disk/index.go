@@ -125,6 +125,9 @@ func indexOf(data []byte, paths []string) (*tree.Index, error) {
 	if len(paths) > maxLookups {
 		return parseIndex(data)
 	}
+	if plainIndex(data) {
+		return lookupText(data, paths)
+	}
 	// Valid JSON with a generator (what parseIndex checks first), without
 	// building the map of a million entries.
 	var head struct {
@@ -137,4 +140,55 @@ func indexOf(data []byte, paths []string) (*tree.Index, error) {
 		return nil, errors.New("no generator")
 	}
 	return lookupText(data, paths)
+}
+
+// plainIndex reports whether data is an index exactly as fleetc writes it
+// (tree's appendIndexFunc), with a non-empty generator and every string
+// plain (printable ASCII, no '"' or '\\'): such text is valid JSON, which
+// this one pass over it shows several times faster than a JSON scanner
+// (160 MB at 10,000 clusters). Anything else is left to encoding/json.
+func plainIndex(data []byte) bool {
+	rest := data
+	cut := func(prefix string) bool {
+		var ok bool
+		rest, ok = bytes.CutPrefix(rest, []byte(prefix))
+		return ok
+	}
+	str := func(min int) bool { // a plain string's text and its closing quote
+		end := bytes.IndexByte(rest, '"')
+		if end < min {
+			return false
+		}
+		for _, c := range rest[:end] {
+			if c < 0x20 || c >= 0x7f || c == '\\' {
+				return false
+			}
+		}
+		rest = rest[end+1:]
+		return true
+	}
+	if !cut("{\n  \"generator\": \"") || !str(1) || !cut(",\n  \"inputDigest\": \"") || !str(0) || !cut(",\n  \"files\": {") {
+		return false
+	}
+	if cut("}\n}\n") {
+		return len(rest) == 0
+	}
+	for {
+		if !cut("\n    \"") || !str(1) || !cut(": \"sha256:") || len(rest) < 65 {
+			return false
+		}
+		for _, c := range rest[:64] {
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+		rest = rest[64:]
+		if !cut("\"") {
+			return false
+		}
+		if !cut(",") {
+			break
+		}
+	}
+	return cut("\n  }\n}\n") && len(rest) == 0
 }

@@ -1,8 +1,10 @@
 package disk
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -69,4 +71,48 @@ func TestReadIndex(t *testing.T) {
 			t.Fatalf("ReadIndex = %+v", idx)
 		}
 	})
+}
+
+// TestPlainIndex: plainIndex takes the index fleetc writes, and whatever
+// it takes is valid JSON with a generator: every text made from an index
+// by deleting or replacing one byte is either refused or valid.
+func TestPlainIndex(t *testing.T) {
+	tr := mkTree(t, map[string]string{"a/b.yaml": "b\n", "a/c-d.yaml": "c\n", "z.yaml": "z\n"})
+	idx, _ := tr.Get(IndexPath)
+	if !plainIndex(idx) {
+		t.Fatalf("plainIndex refuses fleetc's index:\n%s", idx)
+	}
+	empty := New()
+	must(t, empty.WithIndex("fleetc test", "sha256:0"))
+	if e, _ := empty.Get(IndexPath); !plainIndex(e) {
+		t.Fatalf("plainIndex refuses an empty index:\n%s", e)
+	}
+	valid := func(b []byte) bool {
+		var head struct {
+			Generator string `json:"generator"`
+		}
+		return json.Unmarshal(b, &head) == nil && head.Generator != ""
+	}
+	taken := 0
+	for i := range idx {
+		variants := [][]byte{append(slices.Clone(idx[:i]), idx[i+1:]...)}
+		for _, c := range []byte{'"', '\\', 'x', '\n', '}', ',', ':', ' ', 0} {
+			if c != idx[i] {
+				v := slices.Clone(idx)
+				v[i] = c
+				variants = append(variants, v)
+			}
+		}
+		for _, v := range variants {
+			if plainIndex(v) {
+				taken++
+				if !valid(v) {
+					t.Fatalf("plainIndex takes text that is not a valid index:\n%s", v)
+				}
+			}
+		}
+	}
+	if taken == 0 {
+		t.Error("no variant was taken: the test proves nothing about what plainIndex accepts")
+	}
 }

@@ -74,6 +74,12 @@ func TestSealsVouchForFolders(t *testing.T) {
 	if s := OpenSeen(memo, dir); !s.Sealed(c1, keys[c1]) {
 		t.Error("the seal is gone after a compare that used it")
 	}
+	// Every file is still remembered: the entries kept with the seal and
+	// those verified, merged in order.
+	s = settled(OpenSeen(memo, dir))
+	if d, err := Compare(dir, mkTree(t, files), s); err != nil || !d.Empty() || s.Trusted() != len(files)+1 {
+		t.Errorf("whole compare after it: %+v, %v, %d trusted; want every file and the index (%d)", d, err, s.Trusted(), len(files)+1)
+	}
 }
 
 // TestSealsNeverHideAChange: any change under a sealed folder since it

@@ -43,9 +43,10 @@ type Seen struct {
 	oldSeals   []seal // sorted by path
 	seals      []seal // made or kept during this run
 	mu         sync.Mutex
-	now        []seenEntry  // verified during this run
-	learned    bool         // some entry of now was verified by reading the file
-	trusted    atomic.Int64 // files vouched for, not read
+	now        []seenEntry   // verified during this run
+	kept       [][]seenEntry // ranges of old kept with their seals
+	learned    bool          // some entry of now was verified by reading the file
+	trusted    atomic.Int64  // files vouched for, not read
 	clock      func() time.Time
 	racyMargin time.Duration
 }
@@ -167,19 +168,14 @@ func (s *Seen) Save() error {
 	// (a copy of an old entry, each path once), and as many were.
 	seals := s.seals
 	slices.SortFunc(seals, func(a, b seal) int { return strings.Compare(a.path, b.path) })
-	if !s.learned && len(s.now) == len(s.old) && sameSeals(seals, s.oldSeals) {
+	kept := 0
+	for _, r := range s.kept {
+		kept += len(r)
+	}
+	if !s.learned && len(s.now)+kept == len(s.old) && sameSeals(seals, s.oldSeals) {
 		return nil
 	}
-	entries := s.now
-	slices.SortFunc(entries, func(a, b seenEntry) int {
-		switch {
-		case a.path < b.path:
-			return -1
-		case a.path > b.path:
-			return 1
-		}
-		return 0
-	})
+	entries := s.entries()
 	if err := os.MkdirAll(filepath.Dir(s.file), 0o755); err != nil {
 		return err
 	}
@@ -196,6 +192,34 @@ func (s *Seen) Save() error {
 		return err
 	}
 	return os.Rename(tmp.Name(), s.file)
+}
+
+// entries are this run's entries in path order: the ranges kept with
+// seals (disjoint ranges of the sorted memo read, ordered by where they
+// start) merged with the entries verified (sorted first if they are not:
+// each Compare or Write adds them in order).
+func (s *Seen) entries() []seenEntry {
+	byPath := func(a, b seenEntry) int { return strings.Compare(a.path, b.path) }
+	if !slices.IsSortedFunc(s.now, byPath) {
+		slices.SortFunc(s.now, byPath)
+	}
+	if len(s.kept) == 0 {
+		return s.now
+	}
+	slices.SortFunc(s.kept, func(a, b []seenEntry) int { return strings.Compare(a[0].path, b[0].path) })
+	out := make([]seenEntry, 0, len(s.now)+len(s.old))
+	i := 0
+	for _, r := range s.kept {
+		for ; i < len(s.now) && s.now[i].path < r[0].path; i++ {
+			out = append(out, s.now[i])
+		}
+		out = append(out, r...)
+	}
+	out = append(out, s.now[i:]...)
+	if !slices.IsSortedFunc(out, byPath) { // a verified entry inside a kept range: never, but sort
+		slices.SortFunc(out, byPath)
+	}
+	return out
 }
 
 var seenCRC = crc32.MakeTable(crc32.Castagnoli)
@@ -442,18 +466,12 @@ func (s *Seen) checkSeal(dir, p string) (*seal, []seenEntry, bool) {
 	return sl, entries, true
 }
 
-// grow makes room in the entries of this run for n more.
-func (s *Seen) grow(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = slices.Grow(s.now, n)
-}
-
-// keep remembers a seal that checkSeal found to hold, with its entries.
+// keep remembers a seal that checkSeal found to hold, with its entries
+// (a range of the memo read, in order).
 func (s *Seen) keep(sl *seal, entries []seenEntry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.now = append(s.now, entries...)
+	s.kept = append(s.kept, entries)
 	s.seals = append(s.seals, *sl)
 	s.trusted.Add(int64(len(entries)))
 }

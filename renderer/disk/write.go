@@ -188,7 +188,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 		return ok
 	}
 
-	counts, err := holdSeals(dir, w.seen, w.sealed, t.Len())
+	counts, err := holdSeals(dir, w.seen, w.sealed)
 	if err != nil {
 		return st, err
 	}
