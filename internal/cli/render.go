@@ -59,10 +59,10 @@ func (o *renderOptions) run(out io.Writer) error {
 		return err
 	}
 	if len(o.seeds) == 0 {
-		if st, ok, err := o.writeSealed(cfg); err != nil || ok {
+		if st, sealed, err := o.writeSealed(cfg); err != nil || sealed > 0 {
 			if err == nil {
-				fmt.Fprintf(out, "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed\n",
-					len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed)
+				fmt.Fprintf(out, "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed (%d clusters sealed by an earlier run, not rendered again)\n",
+					len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed, sealed)
 			}
 			return err
 		}
@@ -94,7 +94,12 @@ func (o *renderOptions) run(out io.Writer) error {
 		return nil
 	}
 	seen := o.compile.openSeen(o.out)
-	st, err := disk.WriteSeen(o.out, t, seen)
+	sealing := disk.Sealing{}
+	if seen != nil {
+		_, build := o.compile.cacheRoot()
+		sealing.Keys, _, _ = sealKeys(cfg, build, seen)
+	}
+	st, err := disk.WriteSealed(o.out, t, seen, sealing)
 	if err != nil {
 		return err
 	}
@@ -105,35 +110,37 @@ func (o *renderOptions) run(out io.Writer) error {
 }
 
 // writeSealed renders cfg without the clusters whose folders in --out are
-// sealed for their inputs (by a check, or kept by a render: see
-// checkOptions.readFolder), and writes it, those folders left as they
+// sealed for their inputs (by a check or a render that found them whole:
+// see checkOptions.readFolder), and writes it, those folders left as they
 // are; the index lists their files by the sha256 they were sealed with.
-// false (nothing written) when no folder is sealed, or when a seal does
-// not hold any more: then the whole render is written.
-func (o *renderOptions) writeSealed(cfg *model.Config) (disk.WriteStats, bool, error) {
+// The folders it finds unchanged are sealed.
+// It returns how many clusters it did not render: 0 (and nothing
+// written) when no folder is sealed, or when a seal does not hold any
+// more: then the whole render is to be written.
+func (o *renderOptions) writeSealed(cfg *model.Config) (disk.WriteStats, int, error) {
 	seen := o.compile.openSeen(o.out)
 	_, build := o.compile.cacheRoot()
 	if seen == nil {
-		return disk.WriteStats{}, false, nil
+		return disk.WriteStats{}, 0, nil
 	}
-	_, skip, folders := sealKeys(cfg, build, seen)
+	keys, skip, folders := sealKeys(cfg, build, seen)
 	if len(skip) == 0 {
-		return disk.WriteStats{}, false, nil
+		return disk.WriteStats{}, 0, nil
 	}
 	t, err := o.compile.compileSkip(cfg, nil, skip)
 	if err == nil {
 		err = renderer.WithIndexOf(t, cfg, catalog.Default(), seen.SealedFiles(folders))
 	}
 	if err != nil {
-		return disk.WriteStats{}, false, err
+		return disk.WriteStats{}, 0, err
 	}
-	st, err := disk.WriteSealed(o.out, t, seen, folders)
+	st, err := disk.WriteSealed(o.out, t, seen, disk.Sealing{Keys: keys, Skip: folders})
 	if errors.Is(err, disk.ErrSealBroken) {
-		return disk.WriteStats{}, false, nil
+		return disk.WriteStats{}, 0, nil
 	}
 	if err != nil {
-		return st, false, err
+		return st, 0, err
 	}
 	_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
-	return st, true, nil
+	return st, len(skip), nil
 }

@@ -166,9 +166,22 @@ func sealWhole(dir string, t *Tree, seen *Seen, keys map[string]string, d Drift,
 	if seen == nil || len(keys) == 0 {
 		return
 	}
-	ps := t.Paths()
 	drifted := slices.Concat(d.Missing, d.Stale, d.Extra)
 	slices.Sort(drifted)
+	var dirs []string
+	for _, e := range disk {
+		if e.kind == kindDir {
+			dirs = append(dirs, e.path)
+		}
+	}
+	sealUntouched(dir, t, seen, keys, drifted, dirs)
+}
+
+// sealUntouched seals, for its key, each path of keys that t holds (a
+// file, or a folder with files) with nothing of touched (sorted) at it or
+// under it; dirs are the folders on disk, sorted.
+func sealUntouched(dir string, t *Tree, seen *Seen, keys map[string]string, touched, dirs []string) {
+	ps := t.Paths()
 	// under reports whether a sorted list holds p or a path under p.
 	under := func(list []string, p string) bool {
 		i, found := slices.BinarySearch(list, p)
@@ -180,17 +193,15 @@ func sealWhole(dir string, t *Tree, seen *Seen, keys map[string]string, d Drift,
 	}
 	var jobs []job
 	for p, key := range keys {
-		if key == "" || under(drifted, p) || !under(ps, p) {
+		if key == "" || under(touched, p) || !under(ps, p) {
 			continue
 		}
 		j := job{p: p, key: key}
 		if _, file := t.Get(p); !file {
 			j.dirs = []string{p}
-			i, _ := slices.BinarySearchFunc(disk, p+"/", func(e dent, p string) int { return strings.Compare(e.path, p) })
-			for ; i < len(disk) && strings.HasPrefix(disk[i].path, p+"/"); i++ {
-				if disk[i].kind == kindDir {
-					j.dirs = append(j.dirs, disk[i].path)
-				}
+			i, _ := slices.BinarySearch(dirs, p+"/")
+			for ; i < len(dirs) && strings.HasPrefix(dirs[i], p+"/"); i++ {
+				j.dirs = append(j.dirs, dirs[i])
 			}
 		}
 		jobs = append(jobs, j)

@@ -202,7 +202,7 @@ func TestWriteSealed(t *testing.T) {
 	}
 	changed := copyMap(files)
 	changed["seeds/s/clusters/c2/x.yaml"] = "x: 3\n"
-	st, err := WriteSealed(dir, indexed(t, changed, c1, others), s, []string{c1})
+	st, err := WriteSealed(dir, indexed(t, changed, c1, others), s, Sealing{Skip: []string{c1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,6 +219,21 @@ func TestWriteSealed(t *testing.T) {
 	if err != nil || !d.Empty() {
 		t.Errorf("the folder is not the whole render: %+v, %v", d, err)
 	}
+	// The written folder is not sealed; the next Write, which finds it
+	// unchanged, seals it.
+	must(t, s.Save())
+	s = settled(OpenSeen(memo, dir))
+	if !s.Sealed(c1, "k1") || s.Sealed("seeds/s/clusters/c2", "k2") {
+		t.Errorf("after the write: c1 sealed %v (want true), c2 sealed %v (want false)", s.Sealed(c1, "k1"), s.Sealed("seeds/s/clusters/c2", "k2"))
+	}
+	keys := map[string]string{"seeds/s/clusters/c2": "k2'", c1: "k1"}
+	if st, err := WriteSealed(dir, mkTree(t, changed), s, Sealing{Keys: keys}); err != nil || st.Written != 0 {
+		t.Fatalf("second write: %+v, %v; want nothing written", st, err)
+	}
+	must(t, s.Save())
+	if s := OpenSeen(memo, dir); !s.Sealed("seeds/s/clusters/c2", "k2'") || !s.Sealed(c1, "k1") {
+		t.Error("a write that found the folders unchanged did not seal them")
+	}
 
 	// A changed sealed folder: nothing written.
 	dir, memo, files, _ = sealFixture(t)
@@ -227,7 +242,7 @@ func TestWriteSealed(t *testing.T) {
 	s = settled(OpenSeen(memo, dir))
 	before, err := os.ReadFile(filepath.Join(dir, layout.IndexPath))
 	must(t, err)
-	_, err = WriteSealed(dir, indexed(t, changed, c1, s.SealedFiles([]string{c1})), s, []string{c1})
+	_, err = WriteSealed(dir, indexed(t, changed, c1, s.SealedFiles([]string{c1})), s, Sealing{Skip: []string{c1}})
 	if !errors.Is(err, ErrSealBroken) {
 		t.Fatalf("WriteSealed over a changed sealed folder: %v, want ErrSealBroken", err)
 	}

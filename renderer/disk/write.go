@@ -66,20 +66,23 @@ func WriteSeen(dir string, t *Tree, seen *Seen) (WriteStats, error) {
 	return (&writer{seen: seen}).write(dir, t)
 }
 
-// WriteSealed is WriteSeen for a tree that leaves out folders sealed in
-// seen (Sealing.Skip; t's index lists their files, WithIndexOf): their
-// seals are checked against the disk first (ErrSealBroken when one does
-// not hold: write a tree that holds them), and then they are left as they
-// are, counted as unchanged.
-func WriteSealed(dir string, t *Tree, seen *Seen, sealed []string) (WriteStats, error) {
-	return (&writer{seen: seen, sealed: sealed}).write(dir, t)
+// WriteSealed is WriteSeen with seals (Sealing; Outdated is not used).
+// The paths of sealing.Skip are left out of t (t's index lists their
+// files, WithIndexOf): their seals are checked against the disk first
+// (ErrSealBroken when one does not hold: write a tree that holds them),
+// and then they are left as they are, counted as unchanged. The paths of
+// sealing.Keys that t holds and that Write found unchanged (nothing
+// written, removed or foreign in them) are sealed for their keys.
+func WriteSealed(dir string, t *Tree, seen *Seen, sealing Sealing) (WriteStats, error) {
+	return (&writer{seen: seen, sealed: sealing.Skip, keys: sealing.Keys}).write(dir, t)
 }
 
 // writer carries test-only fault injection; Write uses the zero value.
 type writer struct {
 	// sealed: folders left out of the tree, vouched for by their seals in
-	// seen (WriteSealed).
+	// seen; keys: what to seal the others for (WriteSealed).
 	sealed []string
+	keys   map[string]string
 	// hook, when set, is called before every step that changes the
 	// output: step "staged" (path "") once staging is complete, then
 	// "remove", "write" and finally "index" with the path concerned. An
@@ -291,8 +294,27 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 		}
 	}
 
+	// Sealed once written: the folders of w.keys that this Write leaves
+	// as they were.
+	sealAfter := func() {
+		if w.seen == nil || len(w.keys) == 0 {
+			return
+		}
+		touched := slices.Concat(creates, replace, removes, st.Foreign, inWay)
+		slices.Sort(touched)
+		var dirs []string
+		for p, k := range disk {
+			if k == kindDir {
+				dirs = append(dirs, p)
+			}
+		}
+		slices.Sort(dirs)
+		sealUntouched(dir, t, w.seen, w.keys, touched, dirs)
+	}
+
 	if len(creates) == 0 && len(replace) == 0 && len(removes) == 0 {
 		removeStale()
+		sealAfter()
 		return st, nil
 	}
 
@@ -433,6 +455,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	removeEmptied(dir, t, removes)
 	os.RemoveAll(stg)
 	removeStale()
+	sealAfter()
 
 	st.Written = len(creates) + len(replace)
 	st.Removed = len(removes)
