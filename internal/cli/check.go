@@ -122,6 +122,10 @@ func (o *checkOptions) run(w io.Writer) error {
 		return err
 	}
 	o.source.eval.memo = o.compile.openMemo()
+	var seen func() *disk.Seen
+	if o.out != "" {
+		seen = o.compile.openSeenAsync(o.out)
+	}
 	rule, err := o.upgrade.rule(o.source.repo, o.source.eval.memo)
 	if err != nil {
 		return err
@@ -155,7 +159,7 @@ func (o *checkOptions) run(w io.Writer) error {
 			return &exitError{code: ExitDifferences, msg: fmt.Sprintf("%s does not exist; run: %s", o.out,
 				shellJoin(append(appendSourceFlags([]string{"fleetc", "render"}, o.source), "--out", o.out)))}
 		}
-		if t, st, err = o.readFolder(cfg); err != nil {
+		if t, st, err = o.readFolder(cfg, seen()); err != nil {
 			return err
 		}
 		fix = []string{"fleetc", "render"}
@@ -196,8 +200,7 @@ const maxLookups = 256
 // for their inputs by an earlier check or render are not rendered: their
 // seals vouch for them unless their stat data changed, and then
 // everything is rendered and compared.
-func (o *checkOptions) readFolder(cfg *model.Config) (*tree.Tree, *stored, error) {
-	seen := o.compile.openSeen(o.out)
+func (o *checkOptions) readFolder(cfg *model.Config, seen *disk.Seen) (*tree.Tree, *stored, error) {
 	_, build := o.compile.cacheRoot()
 	sealing := disk.Sealing{}
 	if seen != nil && len(o.seeds) == 0 {
@@ -221,6 +224,7 @@ func (o *checkOptions) readFolder(cfg *model.Config) (*tree.Tree, *stored, error
 		default:
 			index = true // rendered from the seals' sha256 and compared
 		}
+		seen.CheckSealsAhead(o.out, slices.Concat(sealing.Skip, sealing.Outdated))
 		t, err := o.compile.compileSkip(cfg, o.seeds, skip)
 		if err == nil && index {
 			err = renderer.WithIndexOf(t, cfg, catalog.Default(), seen.SealedFiles(sealing.Skip))

@@ -84,6 +84,21 @@ func (o *compileOptions) openSeen(out string) *disk.Seen {
 	return disk.OpenSeen(filepath.Join(root, "seen", hex.EncodeToString(sum[:])), out)
 }
 
+// openSeenAsync starts reading the seen memo of out (openSeen) on another
+// goroutine, so that its tens of megabytes decode while the config loads;
+// the function returned waits for it.
+func (o *compileOptions) openSeenAsync(out string) func() *disk.Seen {
+	o.cacheRoot() // resolved here: the goroutine only reads it
+	ch := make(chan *disk.Seen, 1)
+	go func() { ch <- o.openSeen(out) }()
+	var once sync.Once
+	var seen *disk.Seen
+	return func() *disk.Seen {
+		once.Do(func() { seen = <-ch })
+		return seen
+	}
+}
+
 // cacheRoot is the cache folder and the identity of this fleetc build
 // (rendercache.Executable), or "" with --no-cache, with no home, or when
 // the executable cannot be read: without knowing which build wrote an

@@ -54,12 +54,13 @@ func newRenderCmd() *cobra.Command {
 
 func (o *renderOptions) run(out io.Writer) error {
 	o.source.eval.memo = o.compile.openMemo()
+	seen := o.compile.openSeenAsync(o.out)
 	cfg, _, err := o.source.load()
 	if err != nil {
 		return err
 	}
 	if len(o.seeds) == 0 {
-		if st, sealed, err := o.writeSealed(cfg); err != nil || sealed > 0 {
+		if st, sealed, err := o.writeSealed(cfg, seen()); err != nil || sealed > 0 {
 			if err == nil {
 				fmt.Fprintf(out, "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed (%d clusters sealed by an earlier run, not rendered again)\n",
 					len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed, sealed)
@@ -77,12 +78,11 @@ func (o *renderOptions) run(out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		seen := o.compile.openSeen(o.out)
-		st, err := disk.WriteSeen(o.out, whole, seen)
+		st, err := disk.WriteSeen(o.out, whole, seen())
 		if err != nil {
 			return err
 		}
-		_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
+		_ = seen().Save() // an optimisation: a failure costs the next run time, nothing else
 		n := 0
 		for _, c := range cfg.Clusters {
 			if slices.Contains(o.seeds, c.Resolved.Seed) {
@@ -93,17 +93,16 @@ func (o *renderOptions) run(out io.Writer) error {
 			n, strings.Join(o.seeds, ", "), o.out, st.Written, st.Unchanged, st.Removed, kept)
 		return nil
 	}
-	seen := o.compile.openSeen(o.out)
 	sealing := disk.Sealing{}
-	if seen != nil {
+	if seen() != nil {
 		_, build := o.compile.cacheRoot()
-		sealing.Keys, _, _ = sealKeys(cfg, build, seen)
+		sealing.Keys, _, _ = sealKeys(cfg, build, seen())
 	}
-	st, err := disk.WriteSealed(o.out, t, seen, sealing)
+	st, err := disk.WriteSealed(o.out, t, seen(), sealing)
 	if err != nil {
 		return err
 	}
-	_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
+	_ = seen().Save() // an optimisation: a failure costs the next run time, nothing else
 	fmt.Fprintf(out, "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed\n",
 		len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed)
 	return nil
@@ -117,8 +116,7 @@ func (o *renderOptions) run(out io.Writer) error {
 // It returns how many clusters it did not render: 0 (and nothing
 // written) when no folder is sealed, or when a seal does not hold any
 // more: then the whole render is to be written.
-func (o *renderOptions) writeSealed(cfg *model.Config) (disk.WriteStats, int, error) {
-	seen := o.compile.openSeen(o.out)
+func (o *renderOptions) writeSealed(cfg *model.Config, seen *disk.Seen) (disk.WriteStats, int, error) {
 	_, build := o.compile.cacheRoot()
 	if seen == nil {
 		return disk.WriteStats{}, 0, nil
@@ -127,6 +125,7 @@ func (o *renderOptions) writeSealed(cfg *model.Config) (disk.WriteStats, int, er
 	if len(skip) == 0 {
 		return disk.WriteStats{}, 0, nil
 	}
+	seen.CheckSealsAhead(o.out, folders)
 	t, err := o.compile.compileSkip(cfg, nil, skip)
 	if err == nil {
 		err = renderer.WithIndexOf(t, cfg, catalog.Default(), seen.SealedFiles(folders))

@@ -128,26 +128,22 @@ func CompareSealed(dir string, t *Tree, seen *Seen, sealing Sealing) (Drift, err
 	return d, nil
 }
 
-// holdSeals checks the seals of paths against the disk (Seen.checkSeal)
-// and, when every one holds, keeps them in seen and returns how many
-// files each vouches for; ErrSealBroken when one does not hold.
+// holdSeals checks the seals of paths against the disk (Seen.checkSeal;
+// done already if Seen.CheckSealsAhead was called with them) and, when
+// every one holds, keeps them in seen and returns how many files each
+// vouches for; ErrSealBroken when one does not hold.
 func holdSeals(dir string, seen *Seen, paths []string) ([]int, error) {
-	type kept struct {
-		sl      *seal
-		entries []seenEntry
-	}
-	held := make([]kept, len(paths))
 	if seen == nil && len(paths) > 0 {
 		return nil, ErrSealBroken
 	}
-	err := parallel(len(paths), func(_, i int) error {
-		sl, entries, ok := seen.checkSeal(dir, paths[i])
-		if !ok {
-			return ErrSealBroken
-		}
-		held[i] = kept{sl, entries}
-		return nil
-	})
+	var held []keptSeal
+	var err error
+	if a := seen.takeAhead(dir, paths); a != nil {
+		<-a.done
+		held, err = a.held, a.err
+	} else {
+		held, err = checkSeals(dir, seen, paths)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -157,6 +153,26 @@ func holdSeals(dir string, seen *Seen, paths []string) ([]int, error) {
 		seen.keep(k.sl, k.entries)
 	}
 	return counts, nil
+}
+
+// keptSeal is a seal that checkSeal found to hold, with its entries.
+type keptSeal struct {
+	sl      *seal
+	entries []seenEntry
+}
+
+// checkSeals is checkSeal for each of paths, on every core.
+func checkSeals(dir string, seen *Seen, paths []string) ([]keptSeal, error) {
+	held := make([]keptSeal, len(paths))
+	err := parallel(len(paths), func(_, i int) error {
+		sl, entries, ok := seen.checkSeal(dir, paths[i])
+		if !ok {
+			return ErrSealBroken
+		}
+		held[i] = keptSeal{sl, entries}
+		return nil
+	})
+	return held, err
 }
 
 // sealWhole seals, for its key, each path of keys that t holds (a file, or a

@@ -45,6 +45,7 @@ type Seen struct {
 	mu         sync.Mutex
 	now        []seenEntry   // verified during this run
 	kept       [][]seenEntry // ranges of old kept with their seals
+	ahead      *ahead        // seals being checked in the background
 	learned    bool          // some entry of now was verified by reading the file
 	trusted    atomic.Int64  // files vouched for, not read
 	clock      func() time.Time
@@ -464,6 +465,49 @@ func (s *Seen) checkSeal(dir, p string) (*seal, []seenEntry, bool) {
 		return nil, nil, false
 	}
 	return sl, entries, true
+}
+
+// ahead is a check of seals started by CheckSealsAhead.
+type ahead struct {
+	dir   string
+	paths []string
+	done  chan struct{}
+	held  []keptSeal
+	err   error
+}
+
+// CheckSealsAhead starts checking the seals of paths in the output folder
+// dir against the disk, in the background, for the CompareSealed or
+// WriteSealed that will be given the same folder and paths: the million
+// stat calls then run while the caller renders what is not sealed.
+func (s *Seen) CheckSealsAhead(dir string, paths []string) {
+	if s == nil || len(paths) == 0 {
+		return
+	}
+	a := &ahead{dir: dir, paths: slices.Clone(paths), done: make(chan struct{})}
+	s.mu.Lock()
+	s.ahead = a
+	s.mu.Unlock()
+	go func() {
+		defer close(a.done)
+		a.held, a.err = checkSeals(dir, s, a.paths)
+	}()
+}
+
+// takeAhead returns the check CheckSealsAhead started for dir and paths,
+// if any (once).
+func (s *Seen) takeAhead(dir string, paths []string) *ahead {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.ahead
+	if a == nil || a.dir != dir || !slices.Equal(a.paths, paths) {
+		return nil
+	}
+	s.ahead = nil
+	return a
 }
 
 // keep remembers a seal that checkSeal found to hold, with its entries
