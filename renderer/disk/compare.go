@@ -205,6 +205,7 @@ func sealUntouched(dir string, t *Tree, seen *Seen, keys map[string]string, touc
 	}
 	type job struct {
 		p, key string
+		files  int
 		dirs   []string
 	}
 	var jobs []job
@@ -212,8 +213,14 @@ func sealUntouched(dir string, t *Tree, seen *Seen, keys map[string]string, touc
 		if key == "" || under(touched, p) || !under(ps, p) {
 			continue
 		}
-		j := job{p: p, key: key}
+		j := job{p: p, key: key, files: 1}
 		if _, file := t.Get(p); !file {
+			lo, _ := slices.BinarySearch(ps, p+"/")
+			hi := lo
+			for hi < len(ps) && strings.HasPrefix(ps[hi], p+"/") {
+				hi++
+			}
+			j.files = hi - lo
 			j.dirs = []string{p}
 			i, _ := slices.BinarySearch(dirs, p+"/")
 			for ; i < len(dirs) && strings.HasPrefix(dirs[i], p+"/"); i++ {
@@ -223,7 +230,7 @@ func sealUntouched(dir string, t *Tree, seen *Seen, keys map[string]string, touc
 		jobs = append(jobs, j)
 	}
 	_ = parallel(len(jobs), func(_, i int) error {
-		seen.addSeal(dir, jobs[i].p, jobs[i].key, jobs[i].dirs)
+		seen.addSeal(dir, jobs[i].p, jobs[i].key, jobs[i].files, jobs[i].dirs)
 		return nil
 	})
 }

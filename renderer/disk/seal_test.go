@@ -259,3 +259,39 @@ func TestWriteSealed(t *testing.T) {
 		t.Error("a refused WriteSealed changed the index")
 	}
 }
+
+// TestSealsNeedEveryFile: a seal holds only when every file the render
+// had in its folder has an entry: one verified without stat data (no
+// entry) leaves the folder unvouched for.
+func TestSealsNeedEveryFile(t *testing.T) {
+	const c1 = "seeds/s/clusters/c1"
+	dir, memo, files, keys := sealFixture(t)
+	s := settled(OpenSeen(memo, dir))
+	s.old = slices.DeleteFunc(s.old, func(e seenEntry) bool { return e.path == c1+"/y.yaml" })
+	_, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Keys: keys, Skip: []string{c1}})
+	if !errors.Is(err, ErrSealBroken) {
+		t.Fatalf("a seal with a file's entry missing: %v, want ErrSealBroken", err)
+	}
+}
+
+// TestWriteTeachesWhatItWrote: a Write with a Seen remembers the files it
+// wrote, so the compare after it reads none of them; a file changed after
+// that is still found.
+func TestWriteTeachesWhatItWrote(t *testing.T) {
+	files := map[string]string{"master/a.yaml": "a: 1\n", "seeds/s/clusters/c1/x.yaml": "x: 1\n"}
+	dir, memo := filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "seen")
+	must(t, os.Mkdir(dir, 0o755))
+	s := settled(OpenSeen(memo, dir))
+	if _, err := WriteSeen(dir, mkTree(t, files), s); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.Save())
+	if d, n := compareSeen(t, dir, memo, mkTree(t, files)); !d.Empty() || n != len(files)+1 {
+		t.Fatalf("compare after the write: %+v, %d trusted; want every file and the index (%d)", d, n, len(files)+1)
+	}
+	time.Sleep(10 * time.Millisecond)
+	must(t, os.WriteFile(filepath.Join(dir, "master", "a.yaml"), []byte("a: 9\n"), 0o644))
+	if d, _ := compareSeen(t, dir, memo, mkTree(t, files)); !slices.Equal(d.Stale, []string{"master/a.yaml"}) {
+		t.Fatalf("an edit after the write: %+v", d)
+	}
+}

@@ -56,9 +56,10 @@ type Seen struct {
 // for key; dirs holds the stat data of the folder and of every folder
 // under it (none for a file).
 type seal struct {
-	path string
-	key  string
-	dirs []dirStat
+	path  string
+	key   string
+	files int // the render's files at path: each has an entry, or the seal does not hold
+	dirs  []dirStat
 }
 
 // dirStat is what a seal compares of a folder.
@@ -76,7 +77,7 @@ type seenEntry struct {
 	racy         bool
 }
 
-const seenHeader = "fleetc seen v2\n"
+const seenHeader = "fleetc seen v3\n"
 
 // OpenSeen reads the memo in file for the output folder dir (which may
 // not exist yet). Any problem reading it gives an empty memo.
@@ -148,11 +149,23 @@ func (s *Seen) add(verified []seenEntry, learned bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var batch []seenEntry
 	for _, e := range verified {
 		if e.path != "" {
-			s.now = append(s.now, e)
+			batch = append(batch, e)
 		}
 	}
+	// Two sorted lists (a Write's files compared, then those it wrote)
+	// are merged, not sorted again.
+	merged := make([]seenEntry, 0, len(s.now)+len(batch))
+	i := 0
+	for _, e := range batch {
+		for ; i < len(s.now) && s.now[i].path < e.path; i++ {
+			merged = append(merged, s.now[i])
+		}
+		merged = append(merged, e)
+	}
+	s.now = append(merged, s.now[i:]...)
 	s.learned = s.learned || learned
 }
 
@@ -255,6 +268,7 @@ func encodeSeen(entries []seenEntry, seals []seal, dev, ino uint64) []byte {
 	for _, sl := range seals {
 		body = appendString(body, sl.path)
 		body = appendString(body, sl.key)
+		body = binary.AppendUvarint(body, uint64(sl.files))
 		body = binary.AppendUvarint(body, uint64(len(sl.dirs)))
 		for _, d := range sl.dirs {
 			body = appendString(body, d.path)
@@ -335,7 +349,7 @@ func decodeSeen(data []byte, dev, ino uint64) ([]seenEntry, []seal) {
 	}
 	var seals []seal
 	for range nseals {
-		sl := seal{path: str(), key: str()}
+		sl := seal{path: str(), key: str(), files: int(uv())}
 		ndirs := uv()
 		if bad || ndirs > uint64(len(r)) || len(seals) > 0 && sl.path <= seals[len(seals)-1].path {
 			return nil, nil
@@ -364,7 +378,7 @@ func appendString(b []byte, s string) []byte {
 
 func sameSeals(a, b []seal) bool {
 	return slices.EqualFunc(a, b, func(x, y seal) bool {
-		return x.path == y.path && x.key == y.key && slices.Equal(x.dirs, y.dirs)
+		return x.path == y.path && x.key == y.key && x.files == y.files && slices.Equal(x.dirs, y.dirs)
 	})
 }
 
@@ -452,8 +466,8 @@ func (s *Seen) checkSeal(dir, p string) (*seal, []seenEntry, bool) {
 		return nil, nil, false
 	}
 	entries := s.entriesUnder(p)
-	if len(entries) == 0 {
-		return nil, nil, false
+	if len(entries) == 0 || len(entries) != sl.files {
+		return nil, nil, false // a file of the render was not verified
 	}
 	for _, d := range sl.dirs {
 		st, ok := lstatDir(osPath(dir, d.path))
@@ -522,14 +536,14 @@ func (s *Seen) keep(sl *seal, entries []seenEntry) {
 
 // addSeal seals the folder p (dirs: it and every folder under it, in the
 // output folder dir) or the file p (no dirs) for key, now that its files
-// were verified; nothing when a folder's stat data could not be taken or
+// (files of them) were verified; nothing when a folder's stat data could not be taken or
 // a folder changed so recently that a change in the same tick would go
 // unseen.
-func (s *Seen) addSeal(dir, p, key string, dirs []string) {
+func (s *Seen) addSeal(dir, p, key string, files int, dirs []string) {
 	if s == nil || key == "" {
 		return
 	}
-	sl := seal{path: p, key: key}
+	sl := seal{path: p, key: key, files: files}
 	now := s.clock().UnixNano()
 	for _, d := range dirs {
 		st, ok := lstatDir(osPath(dir, d))

@@ -99,7 +99,19 @@ func (t *Tree) WithIndexOf(generator, inputDigest string, others []File) error {
 		return err
 	}
 	t.sealed = true
+	t.indexed, t.indexedSums = ps, sums
 	return nil
+}
+
+// IndexedSum is the sha256 the index lists for the file p (of the tree,
+// or one WithIndexOf was given), and false for a path it does not list
+// (the index itself).
+func (t *Tree) IndexedSum(p string) ([32]byte, bool) {
+	i, ok := slices.BinarySearch(t.indexed, p)
+	if !ok {
+		return [32]byte{}, false
+	}
+	return t.indexedSums[i], true
 }
 
 func encodeIndex(idx *Index) ([]byte, error) {

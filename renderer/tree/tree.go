@@ -40,6 +40,10 @@ type Tree struct {
 	// sealed is set by WithIndex: the index covers every file, so no
 	// file may be added afterwards.
 	sealed bool
+	// indexed are the paths the index lists, sorted, with their sha256
+	// (IndexedSum).
+	indexed     []string
+	indexedSums [][32]byte
 }
 
 // New returns an empty Tree.
