@@ -190,19 +190,25 @@ func sealWhole(dir string, t *Tree, seen *Seen, keys map[string]string, d Drift,
 			dirs = append(dirs, e.path)
 		}
 	}
-	sealUntouched(dir, t, seen, keys, drifted, dirs)
+	sealUntouched(dir, t, seen, keys, drifted, func(p string) ([]string, bool) { return under(dirs, p), true })
+}
+
+// under is the paths of a sorted list that are under the folder p.
+func under(list []string, p string) []string {
+	lo, _ := slices.BinarySearch(list, p+"/")
+	hi := lo
+	for hi < len(list) && strings.HasPrefix(list[hi], p+"/") {
+		hi++
+	}
+	return list[lo:hi]
 }
 
 // sealUntouched seals, for its key, each path of keys that t holds (a
 // file, or a folder with files) with nothing of touched (sorted) at it or
-// under it; dirs are the folders on disk, sorted.
-func sealUntouched(dir string, t *Tree, seen *Seen, keys map[string]string, touched, dirs []string) {
+// under it; dirsOf gives the folders on disk under a folder (false: not
+// known, do not seal it).
+func sealUntouched(dir string, t *Tree, seen *Seen, keys map[string]string, touched []string, dirsOf func(p string) ([]string, bool)) {
 	ps := t.Paths()
-	// under reports whether a sorted list holds p or a path under p.
-	under := func(list []string, p string) bool {
-		i, found := slices.BinarySearch(list, p)
-		return found || i < len(list) && strings.HasPrefix(list[i], p+"/")
-	}
 	type job struct {
 		p, key string
 		files  int
@@ -210,29 +216,43 @@ func sealUntouched(dir string, t *Tree, seen *Seen, keys map[string]string, touc
 	}
 	var jobs []job
 	for p, key := range keys {
-		if key == "" || under(touched, p) || !under(ps, p) {
+		_, hit := slices.BinarySearch(touched, p)
+		_, file := t.Get(p)
+		files := under(ps, p)
+		switch {
+		case key == "" || hit || len(under(touched, p)) > 0:
 			continue
-		}
-		j := job{p: p, key: key, files: 1}
-		if _, file := t.Get(p); !file {
-			lo, _ := slices.BinarySearch(ps, p+"/")
-			hi := lo
-			for hi < len(ps) && strings.HasPrefix(ps[hi], p+"/") {
-				hi++
+		case file:
+			jobs = append(jobs, job{p: p, key: key, files: 1})
+		case len(files) > 0:
+			sub, ok := dirsOf(p)
+			if !ok {
+				continue
 			}
-			j.files = hi - lo
-			j.dirs = []string{p}
-			i, _ := slices.BinarySearch(dirs, p+"/")
-			for ; i < len(dirs) && strings.HasPrefix(dirs[i], p+"/"); i++ {
-				j.dirs = append(j.dirs, dirs[i])
-			}
+			jobs = append(jobs, job{p: p, key: key, files: len(files), dirs: append([]string{p}, sub...)})
 		}
-		jobs = append(jobs, j)
 	}
 	_ = parallel(len(jobs), func(_, i int) error {
 		seen.addSeal(dir, jobs[i].p, jobs[i].key, jobs[i].files, jobs[i].dirs)
 		return nil
 	})
+}
+
+// impliedDirs are the folders under p that t's files (ps, sorted) imply,
+// sorted.
+func impliedDirs(ps []string, p string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range under(ps, p) {
+		for i := len(p) + 1; i < len(f); i++ {
+			if f[i] == '/' && !seen[f[:i]] {
+				seen[f[:i]] = true
+				out = append(out, f[:i])
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // differing returns, in the order of ps (sorted), the paths whose file

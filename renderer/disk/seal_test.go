@@ -295,3 +295,40 @@ func TestWriteTeachesWhatItWrote(t *testing.T) {
 		t.Fatalf("an edit after the write: %+v", d)
 	}
 }
+
+// TestWriteSealsWhatItWrote: a Write with keys seals the folders it wrote
+// (their folders being the tree's), and the seal then sees a file added in
+// a sub-folder the Write created; a folder holding a folder that is not
+// the tree's is not sealed.
+func TestWriteSealsWhatItWrote(t *testing.T) {
+	const c1 = "seeds/s/clusters/c1"
+	files := map[string]string{c1 + "/x.yaml": "x: 1\n", c1 + "/z/q.yml": "q: 1\n", "seeds/s/clusters/c2/x.yaml": "x: 2\n"}
+	keys := map[string]string{c1: "k1", "seeds/s/clusters/c2": "k2"}
+	dir, memo := filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "seen")
+	if _, err := Write(dir, mkTree(t, map[string]string{"master/a.yaml": "a: 1\n"})); err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.MkdirAll(filepath.Join(dir, "seeds/s/clusters/c2/odd"), 0o755)) // not the tree's
+	files["master/a.yaml"] = "a: 1\n"
+	s := settled(OpenSeen(memo, dir))
+	if _, err := WriteSealed(dir, mkTree(t, files), s, Sealing{Keys: keys}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.Save())
+	s = settled(OpenSeen(memo, dir))
+	if !s.Sealed(c1, "k1") {
+		t.Fatal("the folder the write made is not sealed")
+	}
+	if s.Sealed("seeds/s/clusters/c2", "k2") {
+		t.Error("a folder holding a folder that is not the tree's is sealed")
+	}
+	if d, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Skip: []string{c1}}); err != nil || len(d.Stale)+len(d.Missing) != 0 {
+		t.Fatalf("sealed compare after the write: %+v, %v", d, err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	must(t, os.WriteFile(filepath.Join(dir, c1, "z", "new.yaml"), []byte("n: 1\n"), 0o644))
+	s = settled(OpenSeen(memo, dir))
+	if _, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Skip: []string{c1}}); !errors.Is(err, ErrSealBroken) {
+		t.Fatalf("a file added in the written sub-folder: %v, want ErrSealBroken", err)
+	}
+}

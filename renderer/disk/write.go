@@ -297,12 +297,17 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 
 	// Sealed once written: the folders of w.keys that this Write leaves
 	// as they were.
+	// Sealed once written: the folders of w.keys with nothing removed,
+	// foreign or in the way in them. Where files were written, the
+	// folders under one on disk are the tree's when they were before (a
+	// Write only adds folders of the tree's files); otherwise it is not
+	// sealed.
 	sealAfter := func() {
 		if w.seen == nil || len(w.keys) == 0 {
 			return
 		}
-		touched := slices.Concat(creates, replace, removes, st.Foreign, inWay)
-		slices.Sort(touched)
+		blocked := slices.Concat(removes, st.Foreign, inWay)
+		slices.Sort(blocked)
 		var dirs []string
 		for p, k := range disk {
 			if k == kindDir {
@@ -310,7 +315,16 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 			}
 		}
 		slices.Sort(dirs)
-		sealUntouched(dir, t, w.seen, w.keys, touched, dirs)
+		ps := t.Paths()
+		sealUntouched(dir, t, w.seen, w.keys, blocked, func(p string) ([]string, bool) {
+			implied := impliedDirs(ps, p)
+			for _, d := range under(dirs, p) {
+				if _, ok := slices.BinarySearch(implied, d); !ok {
+					return nil, false // a folder of someone else's
+				}
+			}
+			return implied, true
+		})
 	}
 
 	if len(creates) == 0 && len(replace) == 0 && len(removes) == 0 {
