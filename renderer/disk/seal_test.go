@@ -332,3 +332,18 @@ func TestWriteSealsWhatItWrote(t *testing.T) {
 		t.Fatalf("a file added in the written sub-folder: %v, want ErrSealBroken", err)
 	}
 }
+
+// TestWriteSealsANewFolder: a memo opened before the output folder
+// exists is the new folder's once Write made it.
+func TestWriteSealsANewFolder(t *testing.T) {
+	files := map[string]string{"seeds/s/clusters/c1/x.yaml": "x: 1\n"}
+	dir, memo := filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "seen")
+	s := settled(OpenSeen(memo, dir))
+	if _, err := WriteSealed(dir, mkTree(t, files), s, Sealing{Keys: map[string]string{"seeds/s/clusters/c1": "k1"}}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.Save())
+	if !OpenSeen(memo, dir).Sealed("seeds/s/clusters/c1", "k1") {
+		t.Error("the first write into a new folder sealed nothing")
+	}
+}

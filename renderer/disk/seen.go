@@ -90,6 +90,15 @@ func OpenSeen(file, dir string) *Seen {
 	return s
 }
 
+// adopt makes a memo opened for a folder that did not exist yet (it
+// remembers nothing) the memo of dir, now that it does.
+func (s *Seen) adopt(dir string) {
+	if s == nil || s.ino != 0 {
+		return
+	}
+	s.dev, s.ino, _ = dirID(dir)
+}
+
 // Trusted is how many files this Seen vouched for (not read) so far.
 func (s *Seen) Trusted() int {
 	if s == nil {

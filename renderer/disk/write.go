@@ -143,6 +143,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	if err := checkMeta(dir); err != nil {
 		return st, err
 	}
+	w.seen.adopt(dir) // a memo opened before this Write made the folder
 
 	// Ownership: the index of the last complete Write, plus the planned
 	// index of any Write that was interrupted (crash) after it started
