@@ -59,13 +59,22 @@ func (o *renderOptions) run(out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(o.seeds) == 0 {
-		if st, sealed, err := o.writeSealed(cfg, seen()); err != nil || sealed > 0 {
-			if err == nil {
-				fmt.Fprintf(out, "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed (%d clusters sealed by an earlier run, not rendered again)\n",
-					len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed, sealed)
+	var keys map[string]string // what to seal the folders of the render for
+	if seen() != nil && len(o.seeds) == 0 {
+		_, build := o.compile.cacheRoot()
+		var skip map[string]bool
+		var folders []string
+		keys, skip, folders = sealKeys(cfg, build, seen())
+		if len(skip) > 0 {
+			st, err := o.writeSealed(cfg, seen(), keys, skip, folders)
+			if err != nil {
+				return err
 			}
-			return err
+			if st != nil {
+				fmt.Fprintf(out, "rendered %d clusters on %d seeds into %s: %d files written, %d unchanged, %d removed (%d clusters sealed by an earlier run, not rendered again)\n",
+					len(cfg.Clusters), len(cfg.Seeds), o.out, st.Written, st.Unchanged, st.Removed, len(skip))
+				return nil
+			}
 		}
 	}
 	t, err := o.compile.compile(cfg, o.seeds)
@@ -93,12 +102,7 @@ func (o *renderOptions) run(out io.Writer) error {
 			n, strings.Join(o.seeds, ", "), o.out, st.Written, st.Unchanged, st.Removed, kept)
 		return nil
 	}
-	sealing := disk.Sealing{}
-	if seen() != nil {
-		_, build := o.compile.cacheRoot()
-		sealing.Keys, _, _ = sealKeys(cfg, build, seen())
-	}
-	st, err := disk.WriteSealed(o.out, t, seen(), sealing)
+	st, err := disk.WriteSealed(o.out, t, seen(), disk.Sealing{Keys: keys})
 	if err != nil {
 		return err
 	}
@@ -109,37 +113,29 @@ func (o *renderOptions) run(out io.Writer) error {
 }
 
 // writeSealed renders cfg without the clusters whose folders in --out are
-// sealed for their inputs (by a check or a render that found them whole:
-// see checkOptions.readFolder), and writes it, those folders left as they
+// sealed for their inputs (skip, by their control plane's folder; folders:
+// both folders of each; by a check or a render that found them whole: see
+// checkOptions.readFolder), and writes it, those folders left as they
 // are; the index lists their files by the sha256 they were sealed with.
-// The folders it finds unchanged are sealed.
-// It returns how many clusters it did not render: 0 (and nothing
-// written) when no folder is sealed, or when a seal does not hold any
-// more: then the whole render is to be written.
-func (o *renderOptions) writeSealed(cfg *model.Config, seen *disk.Seen) (disk.WriteStats, int, error) {
-	_, build := o.compile.cacheRoot()
-	if seen == nil {
-		return disk.WriteStats{}, 0, nil
-	}
-	keys, skip, folders := sealKeys(cfg, build, seen)
-	if len(skip) == 0 {
-		return disk.WriteStats{}, 0, nil
-	}
+// The folders it finds unchanged or writes are sealed for keys. nil stats
+// (nothing written) when a seal does not hold any more: then the whole
+// render is to be written.
+func (o *renderOptions) writeSealed(cfg *model.Config, seen *disk.Seen, keys map[string]string, skip map[string]bool, folders []string) (*disk.WriteStats, error) {
 	seen.CheckSealsAhead(o.out, folders)
 	t, err := o.compile.compileSkip(cfg, nil, skip)
 	if err == nil {
 		err = renderer.WithIndexOf(t, cfg, catalog.Default(), seen.SealedFiles(folders))
 	}
 	if err != nil {
-		return disk.WriteStats{}, 0, err
+		return nil, err
 	}
 	st, err := disk.WriteSealed(o.out, t, seen, disk.Sealing{Keys: keys, Skip: folders})
 	if errors.Is(err, disk.ErrSealBroken) {
-		return disk.WriteStats{}, 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return st, 0, err
+		return nil, err
 	}
 	_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
-	return st, len(skip), nil
+	return &st, nil
 }
