@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -259,40 +257,6 @@ func (o *checkOptions) compareFolder(cfg *model.Config, t *tree.Tree, seen *disk
 	st.sealed = d.Sealed
 	_ = seen.Save() // an optimisation: a failure costs the next run time, nothing else
 	return t, st, nil
-}
-
-// sealKeys are the keys check seals the folders of cfg's render for
-// (disk.Sealing.Keys): each cluster's two folders, by its ClusterKey,
-// and the index, by the digest of the whole config (InputDigest, which
-// its key starts with), each with the build of fleetc; and the clusters (by their control plane's folder, for
-// renderer.Options.Skip) whose two folders (folders) seen holds seals of
-// for those keys.
-func sealKeys(cfg *model.Config, build string, seen *disk.Seen) (keys map[string]string, skip map[string]bool, folders []string) {
-	cat := catalog.Default()
-	key := func(k string) string {
-		if k == "" {
-			return ""
-		}
-		sum := sha256.Sum256([]byte("fleetc seal 1\x00" + build + "\x00" + k))
-		return hex.EncodeToString(sum[:])
-	}
-	byFolder := renderer.FolderKeys(cfg, cat)
-	keys = make(map[string]string, 2*len(cfg.Clusters)+1)
-	skip = map[string]bool{}
-	for _, c := range cfg.Clusters {
-		cp, uc := layout.Cluster(c.Resolved.Seed, c.Name), layout.UserCluster(c.Resolved.Seed, c.Name)
-		k := key(byFolder[cp])
-		keys[cp], keys[uc] = k, k
-		if seen.Sealed(cp, k) && seen.Sealed(uc, k) {
-			skip[cp] = true
-			folders = append(folders, cp, uc)
-		}
-	}
-	// The index's key starts with the config's digest, which the index
-	// holds: another digest means other bytes, whatever the build.
-	digest := renderer.InputDigest(cfg, cat)
-	keys[layout.IndexPath] = digest + " " + key(digest)
-	return keys, skip, folders
 }
 
 // storedFolder is the drift d of the folder out, with what the report

@@ -124,7 +124,7 @@ func CompareSealed(dir string, t *Tree, seen *Seen, sealing Sealing) (Drift, err
 	}
 	d.Stale = append(d.Stale, stale...)
 	slices.Sort(d.Stale)
-	sealWhole(dir, t, seen, sealing.Keys, d, disk)
+	sealWhole(dir, t, ps, seen, sealing.Keys, d, disk)
 	return d, nil
 }
 
@@ -177,8 +177,9 @@ func checkSeals(dir string, seen *Seen, paths []string) ([]keptSeal, error) {
 
 // sealWhole seals, for its key, each path of keys that t holds (a file, or a
 // folder with files) and that d finds whole: nothing missing, stale or
-// extra at it or under it. The folders under a folder are disk's.
-func sealWhole(dir string, t *Tree, seen *Seen, keys map[string]string, d Drift, disk []dent) {
+// extra at it or under it (ps: t's paths, sorted). The folders under a
+// folder are disk's.
+func sealWhole(dir string, t *Tree, ps []string, seen *Seen, keys map[string]string, d Drift, disk []dent) {
 	if seen == nil || len(keys) == 0 {
 		return
 	}
@@ -190,7 +191,7 @@ func sealWhole(dir string, t *Tree, seen *Seen, keys map[string]string, d Drift,
 			dirs = append(dirs, e.path)
 		}
 	}
-	sealUntouched(dir, t, seen, keys, drifted, func(p string) ([]string, bool) { return under(dirs, p), true })
+	sealUntouched(dir, t, ps, seen, keys, drifted, func(p string) ([]string, bool) { return under(dirs, p), true })
 }
 
 // under is the paths of a sorted list that are under the folder p.
@@ -205,10 +206,9 @@ func under(list []string, p string) []string {
 
 // sealUntouched seals, for its key, each path of keys that t holds (a
 // file, or a folder with files) with nothing of touched (sorted) at it or
-// under it; dirsOf gives the folders on disk under a folder (false: not
+// under it (ps: t's paths, sorted); dirsOf gives the folders on disk under a folder (false: not
 // known, do not seal it).
-func sealUntouched(dir string, t *Tree, seen *Seen, keys map[string]string, touched []string, dirsOf func(p string) ([]string, bool)) {
-	ps := t.Paths()
+func sealUntouched(dir string, t *Tree, ps []string, seen *Seen, keys map[string]string, touched []string, dirsOf func(p string) ([]string, bool)) {
 	type job struct {
 		p, key string
 		files  int

@@ -316,8 +316,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 			}
 		}
 		slices.Sort(dirs)
-		ps := t.Paths()
-		sealUntouched(dir, t, w.seen, w.keys, blocked, func(p string) ([]string, bool) {
+		sealUntouched(dir, t, ps, w.seen, w.keys, blocked, func(p string) ([]string, bool) {
 			implied := impliedDirs(ps, p)
 			for _, d := range under(dirs, p) {
 				if _, ok := slices.BinarySearch(implied, d); !ok {
