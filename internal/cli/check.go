@@ -122,7 +122,7 @@ func (o *checkOptions) run(w io.Writer) error {
 	o.source.eval.memo = o.compile.openMemo()
 	var seen func() *disk.Seen
 	if o.out != "" {
-		seen = o.compile.openSeenAsync(o.out)
+		seen = o.compile.openSeenAsync(o.out, len(o.seeds) == 0)
 	}
 	rule, err := o.upgrade.rule(o.source.repo, o.source.eval.memo)
 	if err != nil {

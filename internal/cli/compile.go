@@ -87,11 +87,20 @@ func (o *compileOptions) openSeen(out string) *disk.Seen {
 
 // openSeenAsync starts reading the seen memo of out (openSeen) on another
 // goroutine, so that its tens of megabytes decode while the config loads;
-// the function returned waits for it.
-func (o *compileOptions) openSeenAsync(out string) func() *disk.Seen {
+// the function returned waits for it. With seals, it then starts checking
+// every seal of the memo against out (disk.Seen.CheckAllSealsAhead): the
+// stat calls run while the config loads, and CheckSealsAhead later keeps
+// those the render can use.
+func (o *compileOptions) openSeenAsync(out string, seals bool) func() *disk.Seen {
 	o.cacheRoot() // resolved here: the goroutine only reads it
 	ch := make(chan *disk.Seen, 1)
-	go func() { ch <- o.openSeen(out) }()
+	go func() {
+		seen := o.openSeen(out)
+		if seals {
+			seen.CheckAllSealsAhead(out)
+		}
+		ch <- seen
+	}()
 	var once sync.Once
 	var seen *disk.Seen
 	return func() *disk.Seen {

@@ -54,7 +54,7 @@ func newRenderCmd() *cobra.Command {
 
 func (o *renderOptions) run(out io.Writer) error {
 	o.source.eval.memo = o.compile.openMemo()
-	seen := o.compile.openSeenAsync(o.out)
+	seen := o.compile.openSeenAsync(o.out, len(o.seeds) == 0)
 	cfg, _, err := o.source.load()
 	if err != nil {
 		return err

@@ -33,7 +33,8 @@ type Sealing struct {
 	// Keys holds, per folder or file of the render, the key of what it
 	// renders from ("" or absent: never sealed). Those found whole (every
 	// file holds the tree's bytes, nothing else is there) are sealed for
-	// their key in the Seen.
+	// their key in the Seen; paths that share a key (a cluster's two
+	// folders) are sealed together, or none of them.
 	Keys map[string]string
 	// Skip are paths that the tree leaves out because Seen.Sealed holds
 	// for them and their key: they are vouched for by their seals, or
@@ -136,16 +137,15 @@ func holdSeals(dir string, seen *Seen, paths []string) ([]int, error) {
 	if seen == nil && len(paths) > 0 {
 		return nil, ErrSealBroken
 	}
-	var held []keptSeal
-	var err error
-	if a := seen.takeAhead(dir, paths); a != nil {
-		<-a.done
-		held, err = a.held, a.err
-	} else {
-		held, err = checkSeals(dir, seen, paths)
+	held := seen.takeAhead(dir, paths)
+	if held == nil {
+		held = checkSeals(dir, seen, paths, nil)
 	}
-	if err != nil {
-		return nil, err
+	for _, k := range held {
+		if k.sl == nil {
+			seen.broke()
+			return nil, ErrSealBroken
+		}
 	}
 	counts := make([]int, len(paths))
 	for i, k := range held {
@@ -157,22 +157,24 @@ func holdSeals(dir string, seen *Seen, paths []string) ([]int, error) {
 
 // keptSeal is a seal that checkSeal found to hold, with its entries.
 type keptSeal struct {
-	sl      *seal
+	sl      *seal // nil: it does not hold (or was not checked)
 	entries []seenEntry
 }
 
-// checkSeals is checkSeal for each of paths, on every core.
-func checkSeals(dir string, seen *Seen, paths []string) ([]keptSeal, error) {
+// checkSeals is checkSeal for each of paths (those want accepts; nil:
+// all), on every core.
+func checkSeals(dir string, seen *Seen, paths []string, want func(string) bool) []keptSeal {
 	held := make([]keptSeal, len(paths))
-	err := parallel(len(paths), func(_, i int) error {
-		sl, entries, ok := seen.checkSeal(dir, paths[i])
-		if !ok {
-			return ErrSealBroken
+	_ = parallel(len(paths), func(_, i int) error {
+		if want != nil && !want(paths[i]) {
+			return nil
 		}
-		held[i] = keptSeal{sl, entries}
+		if sl, entries, ok := seen.checkSeal(dir, paths[i]); ok {
+			held[i] = keptSeal{sl, entries}
+		}
 		return nil
 	})
-	return held, err
+	return held
 }
 
 // sealWhole seals, for its key, each path of keys that t holds (a file, or a
@@ -206,7 +208,7 @@ func under(list []string, p string) []string {
 
 // sealUntouched seals, for its key, each path of keys that t holds (a
 // file, or a folder with files) with nothing of touched (sorted) at it or
-// under it (ps: t's paths, sorted); dirsOf gives the folders on disk under a folder (false: not
+// under it, and so every other path of its key (ps: t's paths, sorted); dirsOf gives the folders on disk under a folder (false: not
 // known, do not seal it).
 func sealUntouched(dir string, t *Tree, ps []string, seen *Seen, keys map[string]string, touched []string, dirsOf func(p string) ([]string, bool)) {
 	type job struct {
@@ -215,23 +217,30 @@ func sealUntouched(dir string, t *Tree, ps []string, seen *Seen, keys map[string
 		dirs   []string
 	}
 	var jobs []job
+	unsealed := map[string]bool{} // keys with a path not sealed
 	for p, key := range keys {
 		_, hit := slices.BinarySearch(touched, p)
 		_, file := t.Get(p)
 		files := under(ps, p)
 		switch {
-		case key == "" || hit || len(under(touched, p)) > 0:
+		case key == "":
 			continue
+		case hit || len(under(touched, p)) > 0:
+			unsealed[key] = true
 		case file:
 			jobs = append(jobs, job{p: p, key: key, files: 1})
 		case len(files) > 0:
 			sub, ok := dirsOf(p)
 			if !ok {
+				unsealed[key] = true
 				continue
 			}
 			jobs = append(jobs, job{p: p, key: key, files: len(files), dirs: append([]string{p}, sub...)})
 		}
 	}
+	// The paths of one key (a cluster's two folders) are sealed together
+	// or not at all: the caller skips them together.
+	jobs = slices.DeleteFunc(jobs, func(j job) bool { return unsealed[j.key] })
 	_ = parallel(len(jobs), func(_, i int) error {
 		seen.addSeal(dir, jobs[i].p, jobs[i].key, jobs[i].files, jobs[i].dirs)
 		return nil

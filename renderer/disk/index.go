@@ -69,10 +69,44 @@ func LookupIndex(dir string, paths []string) (*tree.Index, error) {
 	if err := checkMeta(dir); err != nil {
 		return nil, err
 	}
-	data, err := readBounded(filepath.Join(dir, filepath.FromSlash(IndexPath)), MaxIndexSize)
+	name := filepath.Join(dir, filepath.FromSlash(IndexPath))
+	f, err := openNoFollow(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("tree: read index: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("tree: read index: %w", err)
+	case !fi.Mode().IsRegular() || fi.Size() > MaxIndexSize:
+		return nil, fmt.Errorf("tree: read index: %s: not a regular file of at most %d bytes", name, int64(MaxIndexSize))
+	}
+	// Found by binary search over its lines (lookup.go); read whole when
+	// it is not laid out as fleetc writes it.
+	s, err := newIndexSearch(f, fi.Size())
+	if err == nil {
+		idx := &tree.Index{Files: map[string]string{}}
+		for _, p := range paths {
+			var d string
+			if d, err = s.find(p); err != nil {
+				break
+			}
+			if d != "" {
+				idx.Files[p] = d
+			}
+		}
+		if err == nil {
+			return idx, nil
+		}
+	}
+	if !errors.Is(err, errNotPlain) {
+		return nil, fmt.Errorf("tree: read index: %w", err)
+	}
+	data, err := readBounded(name, MaxIndexSize)
 	if err != nil {
 		return nil, fmt.Errorf("tree: read index: %w", err)
 	}

@@ -122,14 +122,30 @@ func TestSealsNeverHideAChange(t *testing.T) {
 			dir, memo, files, keys := sealFixture(t)
 			time.Sleep(10 * time.Millisecond) // a tick later: the change times differ
 			tc.edit(t, dir)
-			for _, ahead := range []bool{false, true} {
+			for _, ahead := range []string{"no", "these", "all"} {
 				s := settled(OpenSeen(memo, dir))
-				if ahead {
+				switch ahead {
+				case "these":
+					s.CheckSealsAhead(dir, []string{c1, layout.IndexPath})
+				case "all": // as check and render do: all, then those whose keys match
+					s.CheckAllSealsAhead(dir)
 					s.CheckSealsAhead(dir, []string{c1, layout.IndexPath})
 				}
 				_, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Keys: keys, Skip: []string{c1, layout.IndexPath}})
 				if !errors.Is(err, ErrSealBroken) {
-					t.Fatalf("after the change, the sealed compare (checked ahead: %v) says %v; want ErrSealBroken", ahead, err)
+					t.Fatalf("after the change, the sealed compare (checked ahead: %s) says %v; want ErrSealBroken", ahead, err)
+				}
+				if ahead != "all" {
+					continue
+				}
+				// The caller compares the whole tree; the broken seal is
+				// forgotten, though nothing new was learned.
+				if _, err := CompareSealed(dir, mkTree(t, files), s, Sealing{Keys: keys}); err != nil {
+					t.Fatal(err)
+				}
+				must(t, s.Save())
+				if OpenSeen(memo, dir).Sealed(c1, keys[c1]) {
+					t.Error("the broken seal is still in the memo")
 				}
 			}
 			s := settled(OpenSeen(memo, dir))
@@ -157,9 +173,11 @@ func TestSealsNeedWholeFolders(t *testing.T) {
 	}
 	must(t, s.Save())
 	s = settled(OpenSeen(memo, dir))
-	if s.Sealed("seeds/s/clusters/c2", "k2'") || s.Sealed("seeds/s/clusters/c2", "k2") {
+	if s.Sealed("seeds/s/clusters/c2", "k2'") {
 		t.Error("c2 is sealed, though its folder is not what is rendered")
 	}
+	// The folder still holds what k2 renders to: that seal may stay (a
+	// config put back would use it).
 	if !s.Sealed("seeds/s/clusters/c1", "k1") {
 		t.Error("c1 lost its seal")
 	}
@@ -345,5 +363,59 @@ func TestWriteSealsANewFolder(t *testing.T) {
 	must(t, s.Save())
 	if !OpenSeen(memo, dir).Sealed("seeds/s/clusters/c1", "k1") {
 		t.Error("the first write into a new folder sealed nothing")
+	}
+}
+
+// TestSealsCheckedAheadOfTheKeys: CheckAllSealsAhead checks every seal
+// before the caller knows which it will use; a seal that does not hold
+// and is not used is no error, and those used are vouched for.
+func TestSealsCheckedAheadOfTheKeys(t *testing.T) {
+	const c1, c2 = "seeds/s/clusters/c1", "seeds/s/clusters/c2"
+	dir, memo, files, keys := sealFixture(t)
+	time.Sleep(10 * time.Millisecond)
+	must(t, os.WriteFile(filepath.Join(dir, c2, "x.yaml"), []byte("x: 9\n"), 0o644)) // c2's seal breaks
+	files[c2+"/x.yaml"] = "x: 9\n"
+	s := settled(OpenSeen(memo, dir))
+	s.CheckAllSealsAhead(dir)
+	s.CheckSealsAhead(dir, []string{c1})
+	d, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Keys: keys, Skip: []string{c1}})
+	if err != nil || len(d.Stale)+len(d.Missing) != 0 || d.Sealed != 3 {
+		t.Fatalf("sealed compare: %+v, %v; want c2 compared and c1's 3 files vouched for", d, err)
+	}
+	// A path not checked ahead is checked when it is used.
+	s = settled(OpenSeen(memo, dir))
+	s.CheckAllSealsAhead(dir)
+	s.CheckSealsAhead(dir, nil)
+	if d, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Keys: keys, Skip: []string{c1}}); err != nil || d.Sealed != 3 {
+		t.Fatalf("sealed compare after the check ahead was narrowed to nothing: %+v, %v", d, err)
+	}
+	s = settled(OpenSeen(memo, dir))
+	s.CheckAllSealsAhead(dir)
+	if _, err := CompareSealed(dir, without(t, files, c2), s, Sealing{Keys: keys, Skip: []string{c2}}); !errors.Is(err, ErrSealBroken) {
+		t.Fatalf("compare relying on c2's broken seal: %v; want ErrSealBroken", err)
+	}
+}
+
+// TestSealsOfOneKeyGoTogether: folders that share a key are sealed only
+// when every one of them is whole (a cluster's two folders are skipped
+// together).
+func TestSealsOfOneKeyGoTogether(t *testing.T) {
+	const c1, c2 = "seeds/s/clusters/c1", "seeds/s/clusters/c2"
+	dir, memo, files, _ := sealFixture(t)
+	keys := map[string]string{c1: "kk", c2: "kk"}
+	for _, drift := range []bool{true, false} {
+		render := copyMap(files)
+		if drift {
+			render[c2+"/x.yaml"] = "x: 3\n"
+		}
+		s := settled(OpenSeen(memo, dir))
+		if _, err := CompareSealed(dir, mkTree(t, render), s, Sealing{Keys: keys}); err != nil {
+			t.Fatal(err)
+		}
+		must(t, s.Save())
+		s = OpenSeen(memo, dir)
+		if got := s.Sealed(c1, "kk") || s.Sealed(c2, "kk"); got == drift {
+			t.Errorf("c2 drifted: %v; sealed for the shared key: %v", drift, got)
+		}
 	}
 }

@@ -47,6 +47,7 @@ type Seen struct {
 	kept       [][]seenEntry // ranges of old kept with their seals
 	ahead      *ahead        // seals being checked in the background
 	learned    bool          // some entry of now was verified by reading the file
+	broken     bool          // a seal relied on did not hold
 	trusted    atomic.Int64  // files vouched for, not read
 	clock      func() time.Time
 	racyMargin time.Duration
@@ -179,23 +180,23 @@ func (s *Seen) add(verified []seenEntry, learned bool) {
 }
 
 // Save writes what this run verified (and only that: files not looked at
-// are forgotten) when it differs from what was read. Failing to write is
-// not an error anyone must act on; it is returned for tests.
+// are forgotten), unless this run learned nothing the memo read does not
+// hold: every entry it verified and every seal it made or kept is one
+// read, and no seal it relied on was broken. The memo then stays as it
+// is, with entries and seals of files and folders this run did not look
+// at, or that differ from the render now: they still record what was
+// true of the disk, and a later run trusts them only where the disk
+// still has their stat data (and a seal only for its key). Failing to
+// write is not an error anyone must act on; it is returned for tests.
 func (s *Seen) Save() error {
 	if s == nil || s.ino == 0 {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Unchanged: every entry of this run was vouched for by the memo read
-	// (a copy of an old entry, each path once), and as many were.
 	seals := s.seals
 	slices.SortFunc(seals, func(a, b seal) int { return strings.Compare(a.path, b.path) })
-	kept := 0
-	for _, r := range s.kept {
-		kept += len(r)
-	}
-	if !s.learned && len(s.now)+kept == len(s.old) && sameSeals(seals, s.oldSeals) {
+	if !s.learned && !s.broken && s.sealsRead(seals) {
 		return nil
 	}
 	entries := s.entries()
@@ -385,10 +386,23 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-func sameSeals(a, b []seal) bool {
-	return slices.EqualFunc(a, b, func(x, y seal) bool {
-		return x.path == y.path && x.key == y.key && x.files == y.files && slices.Equal(x.dirs, y.dirs)
-	})
+// sealsRead reports whether each of seals is one of the memo read.
+func (s *Seen) sealsRead(seals []seal) bool {
+	for _, x := range seals {
+		y := s.oldSeal(x.path)
+		if y == nil || x.key != y.key || x.files != y.files || !slices.Equal(x.dirs, y.dirs) {
+			return false
+		}
+	}
+	return true
+}
+
+// broke records that a seal this run relied on does not hold: Save then
+// writes the memo without it.
+func (s *Seen) broke() {
+	s.mu.Lock()
+	s.broken = true
+	s.mu.Unlock()
 }
 
 // Sealed reports whether the folder or file p was sealed for key (key
@@ -490,47 +504,114 @@ func (s *Seen) checkSeal(dir, p string) (*seal, []seenEntry, bool) {
 	return sl, entries, true
 }
 
-// ahead is a check of seals started by CheckSealsAhead.
+// ahead is a check of seals started by CheckSealsAhead or
+// CheckAllSealsAhead.
 type ahead struct {
 	dir   string
-	paths []string
+	paths []string // sorted
 	done  chan struct{}
-	held  []keptSeal
-	err   error
+	held  []keptSeal // by paths; sl nil where the seal does not hold, or was not wanted
+	// want, once set (CheckSealsAhead after CheckAllSealsAhead), is the
+	// paths still worth checking: the others are skipped.
+	want atomic.Pointer[map[string]bool]
 }
 
 // CheckSealsAhead starts checking the seals of paths in the output folder
 // dir against the disk, in the background, for the CompareSealed or
 // WriteSealed that will be given the same folder and paths: the million
-// stat calls then run while the caller renders what is not sealed.
+// stat calls then run while the caller renders what is not sealed. After
+// CheckAllSealsAhead for dir it narrows that check to paths instead.
 func (s *Seen) CheckSealsAhead(dir string, paths []string) {
-	if s == nil || len(paths) == 0 {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	a := s.ahead
+	s.mu.Unlock()
+	if a != nil && a.dir == dir {
+		want := make(map[string]bool, len(paths))
+		for _, p := range paths {
+			want[p] = true
+		}
+		a.want.Store(&want)
+		return
+	}
+	s.startAhead(dir, paths)
+}
+
+// CheckAllSealsAhead starts checking every seal of the memo against the
+// output folder dir in the background, as soon as the memo is read and
+// before the caller knows which seals it will use (their keys need the
+// config): CheckSealsAhead then says which.
+func (s *Seen) CheckAllSealsAhead(dir string) {
+	if s == nil {
+		return
+	}
+	paths := make([]string, len(s.oldSeals))
+	for i := range s.oldSeals {
+		paths[i] = s.oldSeals[i].path
+	}
+	s.startAhead(dir, paths)
+}
+
+func (s *Seen) startAhead(dir string, paths []string) {
+	if len(paths) == 0 {
 		return
 	}
 	a := &ahead{dir: dir, paths: slices.Clone(paths), done: make(chan struct{})}
+	slices.Sort(a.paths)
 	s.mu.Lock()
 	s.ahead = a
 	s.mu.Unlock()
 	go func() {
 		defer close(a.done)
-		a.held, a.err = checkSeals(dir, s, a.paths)
+		a.held = checkSeals(dir, s, a.paths, func(p string) bool {
+			want := a.want.Load()
+			return want == nil || (*want)[p]
+		})
 	}()
 }
 
-// takeAhead returns the check CheckSealsAhead started for dir and paths,
-// if any (once).
-func (s *Seen) takeAhead(dir string, paths []string) *ahead {
+// takeAhead returns what the check started ahead for dir found of the
+// seals of paths (once), by paths; nil when there was none. Paths it did
+// not check (not started with them, or narrowed away) are checked now.
+func (s *Seen) takeAhead(dir string, paths []string) []keptSeal {
 	if s == nil {
 		return nil
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	a := s.ahead
-	if a == nil || a.dir != dir || !slices.Equal(a.paths, paths) {
+	if a == nil || a.dir != dir {
+		s.mu.Unlock()
 		return nil
 	}
 	s.ahead = nil
-	return a
+	s.mu.Unlock()
+	if len(paths) == 0 {
+		empty := map[string]bool{}
+		a.want.Store(&empty) // stop it: nothing is wanted
+		return []keptSeal{}
+	}
+	<-a.done
+	held := make([]keptSeal, len(paths))
+	var late []int
+	for i, p := range paths {
+		if j, ok := slices.BinarySearch(a.paths, p); ok && a.held[j].sl != nil {
+			held[i] = a.held[j]
+		} else {
+			late = append(late, i)
+		}
+	}
+	if len(late) > 0 {
+		ps := make([]string, len(late))
+		for k, i := range late {
+			ps[k] = paths[i]
+		}
+		for k, h := range checkSeals(dir, s, ps, nil) {
+			held[late[k]] = h
+		}
+	}
+	return held
 }
 
 // keep remembers a seal that checkSeal found to hold, with its entries
