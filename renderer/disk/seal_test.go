@@ -1,6 +1,7 @@
 package disk
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -285,7 +286,9 @@ func TestSealsNeedEveryFile(t *testing.T) {
 	const c1 = "seeds/s/clusters/c1"
 	dir, memo, files, keys := sealFixture(t)
 	s := settled(OpenSeen(memo, dir))
-	s.old = slices.DeleteFunc(s.old, func(e seenEntry) bool { return e.path == c1+"/y.yaml" })
+	blk := s.oldSeal(c1).blk
+	blk.entries()
+	blk.list = slices.DeleteFunc(blk.list, func(e seenEntry) bool { return e.path == c1+"/y.yaml" })
 	_, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Keys: keys, Skip: []string{c1}})
 	if !errors.Is(err, ErrSealBroken) {
 		t.Fatalf("a seal with a file's entry missing: %v, want ErrSealBroken", err)
@@ -417,5 +420,82 @@ func TestSealsOfOneKeyGoTogether(t *testing.T) {
 		if got := s.Sealed(c1, "kk") || s.Sealed(c2, "kk"); got == drift {
 			t.Errorf("c2 drifted: %v; sealed for the shared key: %v", drift, got)
 		}
+	}
+}
+
+// TestSealsKeptThroughARewrite: a memo rewritten by a run that relied on
+// a seal (and learned something else) keeps the seal and its entries.
+func TestSealsKeptThroughARewrite(t *testing.T) {
+	const c1 = "seeds/s/clusters/c1"
+	dir, memo, files, keys := sealFixture(t)
+	time.Sleep(10 * time.Millisecond)
+	putFiles(t, dir, map[string]string{"master/a.yaml": files["master/a.yaml"]}) // same bytes, new ctime: read again
+	before, err := os.ReadFile(memo)
+	must(t, err)
+	s := settled(OpenSeen(memo, dir))
+	if _, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Keys: keys, Skip: []string{c1}}); err != nil {
+		t.Fatal(err)
+	}
+	must(t, s.Save())
+	after, err := os.ReadFile(memo)
+	must(t, err)
+	if bytes.Equal(before, after) {
+		t.Fatal("the memo was not rewritten, though a file was read")
+	}
+	s = settled(OpenSeen(memo, dir))
+	if !s.Sealed(c1, keys[c1]) {
+		t.Fatal("the seal relied on is gone")
+	}
+	if d, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Keys: keys, Skip: []string{c1}}); err != nil || d.Sealed != 3 {
+		t.Fatalf("sealed compare after the rewrite: %+v, %v", d, err)
+	}
+}
+
+// TestSealWithForeignEntries: a memo whose seal holds entries of another
+// folder (a memo not written by Save, its checksum right) vouches for
+// nothing there.
+func TestSealWithForeignEntries(t *testing.T) {
+	const c1, c2 = "seeds/s/clusters/c1", "seeds/s/clusters/c2"
+	dir, memo, files, keys := sealFixture(t)
+	s := OpenSeen(memo, dir)
+	seals := slices.Clone(s.oldSeals)
+	for i := range seals {
+		if seals[i].path == c1 {
+			other := s.oldSeal(c2).blk
+			seals[i].blk = &block{n: other.n, raw: other.raw} // c2's entries under c1's seal
+			seals[i].files = other.n
+		}
+	}
+	must(t, os.WriteFile(memo, encodeSeen(nil, seals, s.dev, s.ino), 0o600))
+	s = settled(OpenSeen(memo, dir))
+	if _, err := CompareSealed(dir, without(t, files, c1), s, Sealing{Keys: keys, Skip: []string{c1}}); !errors.Is(err, ErrSealBroken) {
+		t.Fatalf("a seal holding another folder's entries: %v, want ErrSealBroken", err)
+	}
+}
+
+// TestWriteWithASealedIndex: a Write that finds the stored index sealed
+// does not read it unless files not in the tree are on disk; then it
+// still removes those the index lists and leaves the others alone.
+func TestWriteWithASealedIndex(t *testing.T) {
+	dir, memo, files, keys := sealFixture(t)
+	putFiles(t, dir, map[string]string{"master/foreign.yaml": "mine\n"})
+	s := settled(OpenSeen(memo, dir))
+	if !s.holds(dir, layout.IndexPath) {
+		t.Fatal("the index's seal does not hold")
+	}
+	fewer := copyMap(files)
+	delete(fewer, "seeds/s/clusters/c2/x.yaml")
+	st, err := WriteSealed(dir, mkTree(t, fewer), s, Sealing{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Removed != 1 || !slices.Equal(st.Foreign, []string{"master/foreign.yaml"}) {
+		t.Errorf("removed %d, foreign %v; want c2's file removed, the foreign one left", st.Removed, st.Foreign)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "seeds/s/clusters/c2/x.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("c2's file is still there")
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "master/foreign.yaml")); err != nil || string(b) != "mine\n" {
+		t.Error("the foreign file was touched")
 	}
 }

@@ -1,6 +1,7 @@
 package disk
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"hash/crc32"
@@ -39,16 +40,15 @@ import (
 type Seen struct {
 	file       string // where Save writes
 	dev, ino   uint64 // of the output folder
-	old        []seenEntry
-	oldSeals   []seal // sorted by path
+	loose      *block // the entries read that belong to no seal
+	oldSeals   []seal // read, sorted by path, each with its entries' block
 	seals      []seal // made or kept during this run
 	mu         sync.Mutex
-	now        []seenEntry   // verified during this run
-	kept       [][]seenEntry // ranges of old kept with their seals
-	ahead      *ahead        // seals being checked in the background
-	learned    bool          // some entry of now was verified by reading the file
-	broken     bool          // a seal relied on did not hold
-	trusted    atomic.Int64  // files vouched for, not read
+	now        []seenEntry  // verified during this run
+	ahead      *ahead       // seals being checked in the background
+	learned    bool         // some entry of now was verified by reading the file
+	broken     bool         // a seal relied on did not hold
+	trusted    atomic.Int64 // files vouched for, not read
 	clock      func() time.Time
 	racyMargin time.Duration
 }
@@ -61,6 +61,28 @@ type seal struct {
 	key   string
 	files int // the render's files at path: each has an entry, or the seal does not hold
 	dirs  []dirStat
+	blk   *block // read: its entries, as the memo holds them (nil: made this run)
+}
+
+// block is the entries of one seal (or of none) as the memo file holds
+// them, decoded when first needed: a check that relies on a seal stats
+// its files on another core, and a Save that keeps it copies its bytes.
+type block struct {
+	base string // the seal's path ("" for the entries of no seal)
+	n    int    // how many entries raw holds
+	raw  []byte
+	once sync.Once
+	list []seenEntry // decoded, sorted by path; nil when damaged
+}
+
+// entries are the block's entries (none if it is damaged: a seal then
+// does not hold, and no file is trusted).
+func (b *block) entries() []seenEntry {
+	if b == nil {
+		return nil
+	}
+	b.once.Do(func() { b.list = decodeEntries(b.raw, b.n, b.base) })
+	return b.list
 }
 
 // dirStat is what a seal compares of a folder.
@@ -78,7 +100,7 @@ type seenEntry struct {
 	racy         bool
 }
 
-const seenHeader = "fleetc seen v3\n"
+const seenHeader = "fleetc seen v4\n"
 
 // OpenSeen reads the memo in file for the output folder dir (which may
 // not exist yet). Any problem reading it gives an empty memo.
@@ -86,7 +108,7 @@ func OpenSeen(file, dir string) *Seen {
 	s := &Seen{file: file, clock: time.Now, racyMargin: 100 * time.Millisecond}
 	s.dev, s.ino, _ = dirID(dir)
 	if data, err := os.ReadFile(file); err == nil && s.ino != 0 {
-		s.old, s.oldSeals = decodeSeen(data, s.dev, s.ino)
+		s.loose, s.oldSeals = decodeSeen(data, s.dev, s.ino)
 	}
 	return s
 }
@@ -111,20 +133,44 @@ func (s *Seen) Trusted() int {
 // lookup returns the remembered entries for the sorted paths ps (nil
 // where none, or racy).
 func (s *Seen) lookup(ps []string) []*seenEntry {
-	if s == nil || len(s.old) == 0 {
+	if s == nil || (s.loose == nil && len(s.oldSeals) == 0) {
 		return nil
 	}
 	out := make([]*seenEntry, len(ps))
-	j := 0
 	for i, p := range ps {
-		for j < len(s.old) && s.old[j].path < p {
-			j++
-		}
-		if j < len(s.old) && s.old[j].path == p && !s.old[j].racy {
-			out[i] = &s.old[j]
+		list := s.blockOf(p).entries()
+		j, ok := slices.BinarySearchFunc(list, p, func(e seenEntry, p string) int { return strings.Compare(e.path, p) })
+		if ok && !list[j].racy {
+			out[i] = &list[j]
 		}
 	}
 	return out
+}
+
+// blockOf is the block that holds the entry of the file p, if the memo
+// read has one: that of the seal of p or of a folder above it, or the
+// loose one.
+func (s *Seen) blockOf(p string) *block {
+	for q := p; q != ""; {
+		if sl := s.oldSeal(q); sl != nil {
+			return sl.blk
+		}
+		i := strings.LastIndexByte(q, '/')
+		if i < 0 {
+			break
+		}
+		q = q[:i]
+	}
+	return s.loose
+}
+
+// oldCount is how many entries the memo read holds (tests).
+func (s *Seen) oldCount() int {
+	n := len(s.loose.entries())
+	for i := range s.oldSeals {
+		n += len(s.oldSeals[i].blk.entries())
+	}
+	return n
 }
 
 // unchanged reports whether the file at name still has the remembered
@@ -199,7 +245,6 @@ func (s *Seen) Save() error {
 	if !s.learned && !s.broken && s.sealsRead(seals) {
 		return nil
 	}
-	entries := s.entries()
 	if err := os.MkdirAll(filepath.Dir(s.file), 0o755); err != nil {
 		return err
 	}
@@ -208,7 +253,13 @@ func (s *Seen) Save() error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(encodeSeen(entries, seals, s.dev, s.ino)); err != nil {
+	// Written part by part: the blocks of seals kept are the memo read's
+	// bytes (tens of megabytes), not copied into one buffer first.
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	for _, part := range seenParts(s.sortedNow(), seals, s.dev, s.ino) {
+		w.Write(part) // the error sticks: Flush returns it
+	}
+	if err := w.Flush(); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -218,41 +269,105 @@ func (s *Seen) Save() error {
 	return os.Rename(tmp.Name(), s.file)
 }
 
-// entries are this run's entries in path order: the ranges kept with
-// seals (disjoint ranges of the sorted memo read, ordered by where they
-// start) merged with the entries verified (sorted first if they are not:
-// each Compare or Write adds them in order).
-func (s *Seen) entries() []seenEntry {
+// sortedNow is the entries verified during this run, sorted by path (each
+// Compare or Write adds them in order).
+func (s *Seen) sortedNow() []seenEntry {
 	byPath := func(a, b seenEntry) int { return strings.Compare(a.path, b.path) }
 	if !slices.IsSortedFunc(s.now, byPath) {
 		slices.SortFunc(s.now, byPath)
 	}
-	if len(s.kept) == 0 {
-		return s.now
-	}
-	slices.SortFunc(s.kept, func(a, b []seenEntry) int { return strings.Compare(a[0].path, b[0].path) })
-	out := make([]seenEntry, 0, len(s.now)+len(s.old))
-	i := 0
-	for _, r := range s.kept {
-		for ; i < len(s.now) && s.now[i].path < r[0].path; i++ {
-			out = append(out, s.now[i])
-		}
-		out = append(out, r...)
-	}
-	out = append(out, s.now[i:]...)
-	if !slices.IsSortedFunc(out, byPath) { // a verified entry inside a kept range: never, but sort
-		slices.SortFunc(out, byPath)
-	}
-	return out
+	return s.now
 }
 
 var seenCRC = crc32.MakeTable(crc32.Castagnoli)
 
-func encodeSeen(entries []seenEntry, seals []seal, dev, ino uint64) []byte {
-	body := make([]byte, 0, 16+len(entries)*80)
+// encodeSeen is the memo of the folder (dev, ino) with the seals (sorted
+// by path) and the entries verified now (sorted): each seal with the
+// entries under it (a seal kept from the memo read with its block's
+// bytes as they were), then the entries of no seal.
+func encodeSeen(now []seenEntry, seals []seal, dev, ino uint64) []byte {
+	return bytes.Join(seenParts(now, seals, dev, ino), nil)
+}
+
+// seenParts is encodeSeen in parts, the blocks' bytes among them.
+func seenParts(now []seenEntry, seals []seal, dev, ino uint64) [][]byte {
+	var parts [][]byte
+	var body []byte
+	flush := func(raw []byte) { // body so far, then raw
+		parts = append(parts, body, raw)
+		body = nil
+	}
 	body = binary.BigEndian.AppendUint64(body, dev)
 	body = binary.BigEndian.AppendUint64(body, ino)
-	body = binary.AppendUvarint(body, uint64(len(entries)))
+	claimed := make([]bool, len(now)) // under a seal written
+	var written []seal
+	for i, sl := range seals {
+		if i > 0 && sl.path == seals[i-1].path {
+			continue // made and kept: once is enough
+		}
+		lo, hi := rangeUnder(now, sl.path)
+		for j := lo; j < hi; j++ {
+			claimed[j] = true
+		}
+		if sl.blk == nil {
+			sl.blk = &block{base: sl.path, n: hi - lo, raw: encodeEntries(now[lo:hi])}
+		}
+		written = append(written, sl)
+	}
+	var loose []seenEntry
+	for j, e := range now {
+		if !claimed[j] {
+			loose = append(loose, e)
+		}
+	}
+	raw := encodeEntries(loose)
+	body = binary.AppendUvarint(body, uint64(len(loose)))
+	body = binary.AppendUvarint(body, uint64(len(raw)))
+	flush(raw)
+	body = binary.AppendUvarint(body, uint64(len(written)))
+	for _, sl := range written {
+		body = appendString(body, sl.path)
+		body = appendString(body, sl.key)
+		body = binary.AppendUvarint(body, uint64(sl.files))
+		body = binary.AppendUvarint(body, uint64(len(sl.dirs)))
+		for _, d := range sl.dirs {
+			body = appendString(body, d.path)
+			body = binary.AppendUvarint(body, d.ino)
+			body = binary.BigEndian.AppendUint64(body, uint64(d.mtime))
+			body = binary.BigEndian.AppendUint64(body, uint64(d.ctime))
+		}
+		body = binary.AppendUvarint(body, uint64(sl.blk.n))
+		body = binary.AppendUvarint(body, uint64(len(sl.blk.raw)))
+		flush(sl.blk.raw)
+	}
+	parts = append(parts, body)
+	crc := uint32(0)
+	for _, part := range parts {
+		crc = crc32.Update(crc, seenCRC, part)
+	}
+	head := binary.BigEndian.AppendUint32([]byte(seenHeader), crc)
+	return append([][]byte{head}, parts...)
+}
+
+// rangeUnder is where the entries of the file p, or of the files under
+// the folder p, lie in the sorted entries.
+func rangeUnder(entries []seenEntry, p string) (lo, hi int) {
+	byPath := func(e seenEntry, p string) int { return strings.Compare(e.path, p) }
+	if i, ok := slices.BinarySearchFunc(entries, p, byPath); ok {
+		return i, i + 1 // a file
+	}
+	lo, _ = slices.BinarySearchFunc(entries, p+"/", byPath)
+	hi = lo
+	for hi < len(entries) && strings.HasPrefix(entries[hi].path, p+"/") {
+		hi++
+	}
+	return lo, hi
+}
+
+// encodeEntries encodes sorted entries, each path by what it shares with
+// the one before.
+func encodeEntries(entries []seenEntry) []byte {
+	var body []byte
 	prev := ""
 	for _, e := range entries {
 		n := 0
@@ -274,28 +389,53 @@ func encodeSeen(entries []seenEntry, seals []seal, dev, ino uint64) []byte {
 		body = append(body, racy)
 		prev = e.path
 	}
-	body = binary.AppendUvarint(body, uint64(len(seals)))
-	for _, sl := range seals {
-		body = appendString(body, sl.path)
-		body = appendString(body, sl.key)
-		body = binary.AppendUvarint(body, uint64(sl.files))
-		body = binary.AppendUvarint(body, uint64(len(sl.dirs)))
-		for _, d := range sl.dirs {
-			body = appendString(body, d.path)
-			body = binary.AppendUvarint(body, d.ino)
-			body = binary.BigEndian.AppendUint64(body, uint64(d.mtime))
-			body = binary.BigEndian.AppendUint64(body, uint64(d.ctime))
-		}
-	}
-	out := make([]byte, 0, len(seenHeader)+4+len(body))
-	out = append(out, seenHeader...)
-	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(body, seenCRC))
-	return append(out, body...)
+	return body
 }
 
-// decodeSeen returns the entries and seals of a memo made for the folder
-// (dev, ino), each sorted by path; nil when it is not one, or damaged.
-func decodeSeen(data []byte, dev, ino uint64) ([]seenEntry, []seal) {
+// reader reads a memo's fields; bad is set by the first that is not
+// there.
+type reader struct {
+	r   []byte
+	bad bool
+}
+
+func (r *reader) uv() uint64 {
+	v, n := binary.Uvarint(r.r)
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.r = r.r[n:]
+	return v
+}
+
+func (r *reader) take(n uint64) []byte {
+	if r.bad || n > uint64(len(r.r)) {
+		r.bad = true
+		return nil
+	}
+	b := r.r[:n]
+	r.r = r.r[n:]
+	return b
+}
+
+func (r *reader) str() string { return string(r.take(r.uv())) }
+
+func (r *reader) block(base string) *block {
+	n, size := r.uv(), r.uv()
+	raw := r.take(size)
+	if r.bad || n > size {
+		r.bad = true
+		return nil
+	}
+	return &block{base: base, n: int(n), raw: raw}
+}
+
+// decodeSeen returns the loose block and the seals (sorted by path, each
+// with its block) of a memo made for the folder (dev, ino); nil when it is
+// not one, or damaged. The blocks' entries are decoded when first needed
+// (decodeEntries).
+func decodeSeen(data []byte, dev, ino uint64) (*block, []seal) {
 	if !bytes.HasPrefix(data, []byte(seenHeader)) || len(data) < len(seenHeader)+4+16 {
 		return nil, nil
 	}
@@ -307,44 +447,59 @@ func decodeSeen(data []byte, dev, ino uint64) ([]seenEntry, []seal) {
 	if binary.BigEndian.Uint64(body) != dev || binary.BigEndian.Uint64(body[8:]) != ino {
 		return nil, nil
 	}
-	r := body[16:]
-	bad := false
-	uv := func() uint64 {
-		v, n := binary.Uvarint(r)
-		if n <= 0 {
-			bad = true
-			return 0
-		}
-		r = r[n:]
-		return v
-	}
-	take := func(n uint64) []byte {
-		if bad || n > uint64(len(r)) {
-			bad = true
-			return nil
-		}
-		b := r[:n]
-		r = r[n:]
-		return b
-	}
-	count := uv()
-	if bad || count > uint64(len(r)) {
+	r := &reader{r: body[16:]}
+	loose := r.block("")
+	nseals := r.uv()
+	if r.bad || nseals > uint64(len(r.r)) {
 		return nil, nil
 	}
-	out := make([]seenEntry, 0, count)
-	prev := ""
-	for range count {
-		shared, rest := uv(), uv()
-		if bad || shared > uint64(len(prev)) {
+	var seals []seal
+	for range nseals {
+		sl := seal{path: r.str(), key: r.str(), files: int(r.uv())}
+		ndirs := r.uv()
+		if r.bad || sl.path == "" || ndirs > uint64(len(r.r)) || len(seals) > 0 && sl.path <= seals[len(seals)-1].path {
 			return nil, nil
 		}
-		e := seenEntry{path: prev[:shared] + string(take(rest))}
-		e.size, e.ino = uv(), uv()
-		t := take(16)
-		sum := take(32)
-		racy := take(1)
-		if bad || e.path <= prev && len(out) > 0 {
-			return nil, nil // damaged, or not sorted
+		for range ndirs {
+			d := dirStat{path: r.str(), ino: r.uv()}
+			t := r.take(16)
+			if r.bad {
+				return nil, nil
+			}
+			d.mtime, d.ctime = int64(binary.BigEndian.Uint64(t)), int64(binary.BigEndian.Uint64(t[8:]))
+			sl.dirs = append(sl.dirs, d)
+		}
+		sl.blk = r.block(sl.path)
+		if r.bad {
+			return nil, nil
+		}
+		seals = append(seals, sl)
+	}
+	if r.bad || len(r.r) != 0 {
+		return nil, nil
+	}
+	return loose, seals
+}
+
+// decodeEntries decodes the n entries of raw, each under the folder base
+// or base itself (any path when base is ""), in order; nil when they are
+// not that.
+func decodeEntries(raw []byte, n int, base string) []seenEntry {
+	r := &reader{r: raw}
+	out := make([]seenEntry, 0, n)
+	prev := ""
+	for range n {
+		shared, rest := r.uv(), r.uv()
+		if r.bad || shared > uint64(len(prev)) {
+			return nil
+		}
+		e := seenEntry{path: prev[:shared] + string(r.take(rest))}
+		e.size, e.ino = r.uv(), r.uv()
+		t := r.take(16)
+		sum := r.take(32)
+		racy := r.take(1)
+		if r.bad || e.path <= prev && len(out) > 0 || base != "" && e.path != base && !strings.HasPrefix(e.path, base+"/") {
+			return nil // damaged, not sorted, or not the seal's
 		}
 		e.mtime, e.ctime = int64(binary.BigEndian.Uint64(t)), int64(binary.BigEndian.Uint64(t[8:]))
 		copy(e.sum[:], sum)
@@ -352,33 +507,10 @@ func decodeSeen(data []byte, dev, ino uint64) ([]seenEntry, []seal) {
 		out = append(out, e)
 		prev = e.path
 	}
-	str := func() string { return string(take(uv())) }
-	nseals := uv()
-	if bad || nseals > uint64(len(r)) {
-		return nil, nil
+	if len(r.r) != 0 {
+		return nil
 	}
-	var seals []seal
-	for range nseals {
-		sl := seal{path: str(), key: str(), files: int(uv())}
-		ndirs := uv()
-		if bad || ndirs > uint64(len(r)) || len(seals) > 0 && sl.path <= seals[len(seals)-1].path {
-			return nil, nil
-		}
-		for range ndirs {
-			d := dirStat{path: str(), ino: uv()}
-			t := take(16)
-			if bad {
-				return nil, nil
-			}
-			d.mtime, d.ctime = int64(binary.BigEndian.Uint64(t)), int64(binary.BigEndian.Uint64(t[8:]))
-			sl.dirs = append(sl.dirs, d)
-		}
-		seals = append(seals, sl)
-	}
-	if bad || len(r) != 0 {
-		return nil, nil
-	}
-	return out, seals
+	return out
 }
 
 func appendString(b []byte, s string) []byte {
@@ -432,20 +564,13 @@ func (s *Seen) oldSeal(p string) *seal {
 	return &s.oldSeals[i]
 }
 
-// entriesUnder are the remembered entries of the folder p, or of the file
-// p itself.
+// entriesUnder are the remembered entries of the sealed folder or file p
+// (none if p is not sealed).
 func (s *Seen) entriesUnder(p string) []seenEntry {
-	lo, _ := slices.BinarySearchFunc(s.old, p, func(e seenEntry, p string) int { return strings.Compare(e.path, p) })
-	if lo < len(s.old) && s.old[lo].path == p {
-		return s.old[lo : lo+1] // a file
+	if sl := s.oldSeal(p); sl != nil {
+		return sl.blk.entries()
 	}
-	prefix := p + "/"
-	lo, _ = slices.BinarySearchFunc(s.old, prefix, func(e seenEntry, p string) int { return strings.Compare(e.path, p) })
-	hi := lo
-	for hi < len(s.old) && strings.HasPrefix(s.old[hi].path, prefix) {
-		hi++
-	}
-	return s.old[lo:hi]
+	return nil
 }
 
 // SealedFiles lists the files of the sealed folders paths (a file's path
@@ -502,6 +627,17 @@ func (s *Seen) checkSeal(dir, p string) (*seal, []seenEntry, bool) {
 		return nil, nil, false
 	}
 	return sl, entries, true
+}
+
+// holds reports whether the file or folder p of the output folder dir
+// is sealed (for any key) and its seal holds: it is what a check or
+// render verified it to be.
+func (s *Seen) holds(dir, p string) bool {
+	if s == nil {
+		return false
+	}
+	_, _, ok := s.checkSeal(dir, p)
+	return ok
 }
 
 // ahead is a check of seals started by CheckSealsAhead or
@@ -615,11 +751,10 @@ func (s *Seen) takeAhead(dir string, paths []string) []keptSeal {
 }
 
 // keep remembers a seal that checkSeal found to hold, with its entries
-// (a range of the memo read, in order).
+// (its block's).
 func (s *Seen) keep(sl *seal, entries []seenEntry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kept = append(s.kept, entries)
 	s.seals = append(s.seals, *sl)
 	s.trusted.Add(int64(len(entries)))
 }

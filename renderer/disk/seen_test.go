@@ -1,9 +1,12 @@
 package disk
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,8 +118,8 @@ func TestSeenIgnoresADamagedOrForeignMemo(t *testing.T) {
 		bad := slices.Clone(good)
 		bad[i] ^= 0x20
 		must(t, os.WriteFile(memo, bad, 0o600))
-		if s := OpenSeen(memo, dir); len(s.old) != 0 {
-			t.Fatalf("a memo with byte %d flipped was read (%d entries)", i, len(s.old))
+		if s := OpenSeen(memo, dir); s.oldCount() != 0 {
+			t.Fatalf("a memo with byte %d flipped was read (%d entries)", i, s.oldCount())
 		}
 	}
 	// Another folder with the same files: not this memo's.
@@ -125,11 +128,11 @@ func TestSeenIgnoresADamagedOrForeignMemo(t *testing.T) {
 	if _, err := Write(other, tr); err != nil {
 		t.Fatal(err)
 	}
-	if s := OpenSeen(memo, other); len(s.old) != 0 {
+	if s := OpenSeen(memo, other); s.oldCount() != 0 {
 		t.Fatal("another folder's memo was read")
 	}
-	if s := OpenSeen(memo, dir); len(s.old) != len(files)+1 {
-		t.Fatalf("the memo itself: %d entries, want %d", len(s.old), len(files)+1)
+	if s := OpenSeen(memo, dir); s.oldCount() != len(files)+1 {
+		t.Fatalf("the memo itself: %d entries, want %d", s.oldCount(), len(files)+1)
 	}
 }
 
@@ -190,4 +193,29 @@ func TestSeenIsRewrittenOnlyWhenItLearns(t *testing.T) {
 	if d, err := Compare(dir, tr, s); err != nil || !d.Empty() || s.Trusted() != tr.Len() {
 		t.Errorf("the whole compare after it: %+v, %v, %d of %d files trusted", d, err, s.Trusted(), tr.Len())
 	}
+}
+
+// FuzzDecodeSeen: any memo body with a right checksum decodes without a
+// panic, and each seal's entries are under it, sorted.
+func FuzzDecodeSeen(f *testing.F) {
+	now := []seenEntry{{path: "a/x", size: 1, ino: 2}, {path: "a/y"}, {path: "b"}, {path: "c/d/e"}}
+	f.Add(encodeSeen(now, []seal{{path: "a", key: "k", files: 2, dirs: []dirStat{{path: "a", ino: 3}}}, {path: "b", key: "k2", files: 1}}, 1, 2)[len(seenHeader)+4:])
+	f.Add(encodeSeen(nil, nil, 1, 2)[len(seenHeader)+4:])
+	f.Fuzz(func(t *testing.T, body []byte) {
+		data := []byte(seenHeader)
+		data = binary.BigEndian.AppendUint32(data, crc32.Checksum(body, seenCRC))
+		data = append(data, body...)
+		if len(body) < 16 {
+			return
+		}
+		loose, seals := decodeSeen(data, binary.BigEndian.Uint64(body), binary.BigEndian.Uint64(body[8:]))
+		loose.entries()
+		for _, sl := range seals {
+			for i, e := range sl.blk.entries() {
+				if e.path != sl.path && !strings.HasPrefix(e.path, sl.path+"/") || i > 0 && e.path <= sl.blk.list[i-1].path {
+					t.Fatalf("seal %q holds %q", sl.path, e.path)
+				}
+			}
+		}
+	})
 }

@@ -149,10 +149,16 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	// index of any Write that was interrupted (crash) after it started
 	// changing the output.
 	// An index the same bytes as the new one lists the tree's files: it
-	// need not be parsed (160 MB of JSON at 10,000 clusters).
-	oldData, sameIndex, err := readIndexText(dir, idxData)
-	if err != nil {
-		return st, &foreignDirError{dir: dir, cause: err}
+	// need not be parsed (160 MB of JSON at 10,000 clusters). One whose
+	// seal holds is the index a check or render verified, fleetc's: it is
+	// read only if files not in the tree are found (their ownership).
+	indexSealed := w.seen.holds(dir, IndexPath)
+	var oldData []byte
+	var sameIndex bool
+	if !indexSealed {
+		if oldData, sameIndex, err = readIndexText(dir, idxData); err != nil {
+			return st, &foreignDirError{dir: dir, cause: err}
+		}
 	}
 	var old *tree.Index // the stored index's entries that matter (below)
 	meta := osPath(dir, reservedDir)
@@ -160,7 +166,7 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 	if err != nil {
 		return st, err
 	}
-	if oldData == nil && !sameIndex && planned == nil {
+	if oldData == nil && !sameIndex && planned == nil && !indexSealed {
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			return st, fmt.Errorf("tree: %w", err)
@@ -219,6 +225,11 @@ func (w *writer) write(dir string, t *Tree) (st WriteStats, err error) {
 		}
 	}
 	slices.Sort(notInTree)
+	if indexSealed && len(notInTree) > 0 {
+		if oldData, sameIndex, err = readIndexText(dir, idxData); err != nil {
+			return st, &foreignDirError{dir: dir, cause: err}
+		}
+	}
 	if oldData != nil {
 		if old, err = indexOf(oldData, notInTree); err != nil {
 			return st, &foreignDirError{dir: dir, cause: fmt.Errorf("tree: invalid index %s: %w", osPath(dir, IndexPath), err)}
