@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -148,16 +149,30 @@ func FolderKeys(cfg *model.Config, cat *catalog.Catalog) map[string]string {
 	out := make(map[string]string, len(cfg.Clusters)+len(cfg.Seeds))
 	bySeed := make(map[string][][2]string, len(cfg.Seeds))
 	patched := make(map[string]bool)
+	// The clusters' keys (a JSON digest each), on every core; "" for a
+	// patched cluster.
+	keys := make([]string, len(cfg.Clusters))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(cfg.Clusters); i += workers {
+				c := &cfg.Clusters[i]
+				if s := ix.Seeds[c.Resolved.Seed]; s != nil && len(clusterPatches(cfg, s, c)) == 0 {
+					keys[i] = ClusterKey(cfg, ix, cat, c)
+				}
+			}
+		})
+	}
+	wg.Wait()
 	for i := range cfg.Clusters {
 		c := &cfg.Clusters[i]
 		s := ix.Seeds[c.Resolved.Seed]
 		if s == nil {
 			continue
 		}
-		key := ""
-		if len(clusterPatches(cfg, s, c)) == 0 {
-			key = ClusterKey(cfg, ix, cat, c)
-		} else {
+		key := keys[i]
+		if key == "" {
 			patched[s.Name] = true
 		}
 		dir := layout.Cluster(c.Resolved.Seed, c.Name)

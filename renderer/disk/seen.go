@@ -483,32 +483,55 @@ func decodeSeen(data []byte, dev, ino uint64) (*block, []seal) {
 
 // decodeEntries decodes the n entries of raw, each under the folder base
 // or base itself (any path when base is ""), in order; nil when they are
-// not that.
+// not that. The paths are cut from one string: one allocation, not one
+// per entry (a million at 10,000 clusters).
 func decodeEntries(raw []byte, n int, base string) []seenEntry {
+	// First pass: the paths' bytes.
+	var arena []byte
 	r := &reader{r: raw}
-	out := make([]seenEntry, 0, n)
-	prev := ""
+	var prev []byte
+	ends := make([]int, 0, n)
 	for range n {
 		shared, rest := r.uv(), r.uv()
 		if r.bad || shared > uint64(len(prev)) {
 			return nil
 		}
-		e := seenEntry{path: prev[:shared] + string(r.take(rest))}
+		start := len(arena)
+		arena = append(arena, prev[:shared]...)
+		arena = append(arena, r.take(rest)...)
+		r.uv()
+		r.uv()
+		r.take(16 + 32 + 1)
+		if r.bad {
+			return nil
+		}
+		prev = arena[start:]
+		ends = append(ends, len(arena))
+	}
+	if len(r.r) != 0 {
+		return nil
+	}
+	paths := string(arena)
+	// Second pass: the entries.
+	r = &reader{r: raw}
+	out := make([]seenEntry, 0, n)
+	start := 0
+	for i := range n {
+		r.uv()
+		r.take(r.uv())
+		e := seenEntry{path: paths[start:ends[i]]}
+		start = ends[i]
 		e.size, e.ino = r.uv(), r.uv()
 		t := r.take(16)
 		sum := r.take(32)
 		racy := r.take(1)
-		if r.bad || e.path <= prev && len(out) > 0 || base != "" && e.path != base && !strings.HasPrefix(e.path, base+"/") {
+		if r.bad || i > 0 && e.path <= out[i-1].path || base != "" && e.path != base && !strings.HasPrefix(e.path, base+"/") {
 			return nil // damaged, not sorted, or not the seal's
 		}
 		e.mtime, e.ctime = int64(binary.BigEndian.Uint64(t)), int64(binary.BigEndian.Uint64(t[8:]))
 		copy(e.sum[:], sum)
 		e.racy = racy[0] != 0
 		out = append(out, e)
-		prev = e.path
-	}
-	if len(r.r) != 0 {
-		return nil
 	}
 	return out
 }

@@ -71,10 +71,14 @@ func unchangedAt(dir string, entries []seenEntry) bool {
 		}
 	}()
 	var st unix.Stat_t
+	lastParent, lastFD := "", -1 // sorted entries: a folder's files follow one another
 	for i := range entries {
 		e := &entries[i]
 		parent, name := path.Split(e.path)
-		fd, ok := fds[parent]
+		fd, ok := lastFD, lastFD >= 0 && parent == lastParent
+		if !ok {
+			fd, ok = fds[parent]
+		}
 		if !ok {
 			var err error
 			fd, err = unix.Open(osPath(dir, parent), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
@@ -83,6 +87,7 @@ func unchangedAt(dir string, entries []seenEntry) bool {
 			}
 			fds[parent] = fd
 		}
+		lastParent, lastFD = parent, fd
 		if e.racy || unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG ||
 			uint64(st.Size) != e.size || st.Ino != e.ino || st.Mtim.Nano() != e.mtime || st.Ctim.Nano() != e.ctime {
 			return false

@@ -22,9 +22,13 @@ func TestAppendIndex(t *testing.T) {
 		}
 		return buf.Bytes()
 	}
-	for i := range 2000 {
+	for i := range 2003 {
 		idx := &Index{Generator: randString(r), InputDigest: randString(r), Files: map[string]string{}}
-		for range r.IntN(6) {
+		n := r.IntN(6)
+		if i >= 2000 { // big enough to be written in parts
+			n = 5000 * (i - 1999)
+		}
+		for range n {
 			idx.Files[randString(r)+string(rune(r.IntN(0x3000)))+"\xff"[:r.IntN(2)]] = randString(r)
 		}
 		want := ref(idx)
