@@ -139,41 +139,11 @@ func appendIndex(b []byte, generator, inputDigest string, paths, digests []strin
 }
 
 // appendIndexFunc is appendIndex with digest i written by digest, as a
-// JSON string (about digestSize bytes). The entries are written in
-// parallel, in parts joined in order (digest must be safe to call from
-// several goroutines).
+// JSON string (about digestSize bytes).
 func appendIndexFunc(b []byte, generator, inputDigest string, paths []string, digestSize int, digest func(b []byte, i int) []byte) []byte {
-	workers := runtime.GOMAXPROCS(0)
-	if len(paths) < 4096 {
-		workers = 1
-	}
-	chunk := max(1, (len(paths)+workers-1)/workers)
-	parts := make([][]byte, (len(paths)+chunk-1)/chunk)
-	var wg sync.WaitGroup
-	for k := range parts {
-		wg.Go(func() {
-			lo, hi := k*chunk, min((k+1)*chunk, len(paths))
-			size := 0
-			for _, p := range paths[lo:hi] {
-				size += len(p) + digestSize + 12
-			}
-			part := make([]byte, 0, size)
-			for i := lo; i < hi; i++ {
-				if i > 0 {
-					part = append(part, ',')
-				}
-				part = append(part, "\n    "...)
-				part = appendJSONString(part, paths[i])
-				part = append(part, ": "...)
-				part = digest(part, i)
-			}
-			parts[k] = part
-		})
-	}
-	wg.Wait()
 	size := 64 + len(generator) + len(inputDigest)
-	for _, part := range parts {
-		size += len(part)
+	for _, p := range paths {
+		size += len(p) + digestSize + 12
 	}
 	b = slices.Grow(b, size)
 	b = append(b, "{\n  \"generator\": "...)
@@ -181,8 +151,14 @@ func appendIndexFunc(b []byte, generator, inputDigest string, paths []string, di
 	b = append(b, ",\n  \"inputDigest\": "...)
 	b = appendJSONString(b, inputDigest)
 	b = append(b, ",\n  \"files\": {"...)
-	for _, part := range parts {
-		b = append(b, part...)
+	for i, p := range paths {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\n    "...)
+		b = appendJSONString(b, p)
+		b = append(b, ": "...)
+		b = digest(b, i)
 	}
 	if len(paths) > 0 {
 		b = append(b, "\n  "...)
