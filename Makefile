@@ -75,10 +75,11 @@ e2e: ## apply the rendered example to a real kube-apiserver, sync it with real F
 bench: ## benchmarks on generated fleets of 100, 1,000 and 10,000 clusters (SIZES, BENCH_OUT: see hack/bench.sh)
 	bash hack/bench.sh
 
-fuzz: ## fuzz the loader, the patches, the output folder and the YAML output (read back by three parsers) for a while each (FUZZTIME=1m)
+fuzz: ## fuzz the loader, the patches, the output folder, the seen memo and the YAML output (read back by three parsers) for a while each (FUZZTIME=1m)
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $${FUZZTIME:-1m} ./renderer/
 	$(GO) test -run '^$$' -fuzz FuzzPatchContainment -fuzztime $${FUZZTIME:-1m} ./renderer/patch/
 	$(GO) test -run '^$$' -fuzz FuzzWriteState -fuzztime $${FUZZTIME:-1m} ./renderer/disk/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeSeen -fuzztime $${FUZZTIME:-1m} ./renderer/disk/
 	$(GO) test -run '^$$' -fuzz FuzzLabels -fuzztime $${FUZZTIME:-1m} ./renderer/encode/
 
 mutants: ## delete/invert each validation rule and security setting in turn; fails listing survivors
