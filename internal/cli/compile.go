@@ -161,14 +161,19 @@ func (o *compileOptions) compileSkip(cfg *model.Config, seeds []string, skip map
 	}
 	opts := renderer.Options{Seeds: seeds, Skip: skip}
 	cache := o.openCache()
+	var puts int64
 	if cache != nil {
 		opts.Cache = cache
+		puts = cache.Stats().Puts
 	}
 	p := newProgress(stderr, o.quiet)
 	opts.Progress = p.update
 	t, err := renderer.Compile(cfg, catalog.Default(), opts)
 	p.finish()
-	if cache != nil && err == nil {
+	// Trimmed when this compile added entries: a walk of the whole cache
+	// folder, 0.16 CPU-s at 10,000 clusters, is not paid by the runs that
+	// only read it (a check of one change).
+	if cache != nil && err == nil && cache.Stats().Puts > puts {
 		_ = cache.Trim(cacheMaxBytes)
 	}
 	return t, err
