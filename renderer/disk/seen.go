@@ -486,54 +486,66 @@ func decodeSeen(data []byte, dev, ino uint64) (*block, []seal) {
 // not that. The paths are cut from one string: one allocation, not one
 // per entry (a million at 10,000 clusters).
 func decodeEntries(raw []byte, n int, base string) []seenEntry {
-	// First pass: the paths' bytes.
-	var arena []byte
+	// First pass: where each path ends in the paths' bytes.
 	r := &reader{r: raw}
-	var prev []byte
-	ends := make([]int, 0, n)
-	for range n {
+	ends := make([]int, n)
+	size, prevLen := 0, 0
+	for i := range n {
 		shared, rest := r.uv(), r.uv()
-		if r.bad || shared > uint64(len(prev)) {
-			return nil
-		}
-		start := len(arena)
-		arena = append(arena, prev[:shared]...)
-		arena = append(arena, r.take(rest)...)
+		r.take(rest)
 		r.uv()
 		r.uv()
 		r.take(16 + 32 + 1)
-		if r.bad {
+		if r.bad || shared > uint64(prevLen) {
 			return nil
 		}
-		prev = arena[start:]
-		ends = append(ends, len(arena))
+		prevLen = int(shared + rest)
+		size += prevLen
+		ends[i] = size
 	}
 	if len(r.r) != 0 {
 		return nil
 	}
-	paths := string(arena)
-	// Second pass: the entries.
+	// Second pass: the paths' bytes and the entries.
+	arena := make([]byte, 0, size)
+	out := make([]seenEntry, n)
 	r = &reader{r: raw}
-	out := make([]seenEntry, 0, n)
 	start := 0
 	for i := range n {
-		r.uv()
-		r.take(r.uv())
-		e := seenEntry{path: paths[start:ends[i]]}
-		start = ends[i]
+		shared, rest := r.uv(), r.uv()
+		prev := arena[start-prevLenAt(ends, i):start]
+		arena = append(arena, prev[:shared]...)
+		arena = append(arena, r.take(rest)...)
+		start = len(arena)
+		e := &out[i]
 		e.size, e.ino = r.uv(), r.uv()
 		t := r.take(16)
-		sum := r.take(32)
-		racy := r.take(1)
-		if r.bad || i > 0 && e.path <= out[i-1].path || base != "" && e.path != base && !strings.HasPrefix(e.path, base+"/") {
-			return nil // damaged, not sorted, or not the seal's
-		}
 		e.mtime, e.ctime = int64(binary.BigEndian.Uint64(t)), int64(binary.BigEndian.Uint64(t[8:]))
-		copy(e.sum[:], sum)
-		e.racy = racy[0] != 0
-		out = append(out, e)
+		copy(e.sum[:], r.take(32))
+		e.racy = r.take(1)[0] != 0
+	}
+	paths := string(arena)
+	start = 0
+	for i := range out {
+		out[i].path = paths[start:ends[i]]
+		start = ends[i]
+		if i > 0 && out[i].path <= out[i-1].path || base != "" && out[i].path != base && !strings.HasPrefix(out[i].path, base+"/") {
+			return nil // not sorted, or not the seal's
+		}
 	}
 	return out
+}
+
+// prevLenAt is the length of path i-1 (0 for the first), by the ends of
+// the paths.
+func prevLenAt(ends []int, i int) int {
+	switch i {
+	case 0:
+		return 0
+	case 1:
+		return ends[0]
+	}
+	return ends[i-1] - ends[i-2]
 }
 
 func appendString(b []byte, s string) []byte {
