@@ -513,7 +513,7 @@ func decodeEntries(raw []byte, n int, base string) []seenEntry {
 	start := 0
 	for i := range n {
 		shared, rest := r.uv(), r.uv()
-		prev := arena[start-prevLenAt(ends, i):start]
+		prev := arena[start-prevLenAt(ends, i) : start]
 		arena = append(arena, prev[:shared]...)
 		arena = append(arena, r.take(rest)...)
 		start = len(arena)
