@@ -16,3 +16,12 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// oldCount is how many entries the memo read holds.
+func (s *Seen) oldCount() int {
+	n := len(s.loose.entries())
+	for i := range s.oldSeals {
+		n += len(s.oldSeals[i].blk.entries())
+	}
+	return n
+}

@@ -70,7 +70,7 @@ func LookupIndex(dir string, paths []string) (*tree.Index, error) {
 		return nil, err
 	}
 	name := filepath.Join(dir, filepath.FromSlash(IndexPath))
-	f, err := openNoFollow(name)
+	f, fi, err := openBounded(name, MaxIndexSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -78,13 +78,6 @@ func LookupIndex(dir string, paths []string) (*tree.Index, error) {
 		return nil, fmt.Errorf("tree: read index: %w", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("tree: read index: %w", err)
-	case !fi.Mode().IsRegular() || fi.Size() > MaxIndexSize:
-		return nil, fmt.Errorf("tree: read index: %s: not a regular file of at most %d bytes", name, int64(MaxIndexSize))
-	}
 	// Found by binary search over its lines (lookup.go); read whole when
 	// it is not laid out as fleetc writes it.
 	s, err := newIndexSearch(f, fi.Size())

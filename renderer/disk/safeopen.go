@@ -44,21 +44,11 @@ func checkMeta(dir string) error {
 // element (the folders above are checked by checkMeta), refusing special
 // files and files over max bytes. A missing file is fs.ErrNotExist.
 func readBounded(name string, max int64) ([]byte, error) {
-	f, err := openNoFollow(name)
+	f, fi, err := openBounded(name, max)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s); remove it", name, typeName(fi.Mode()))
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", name, fi.Size(), max)
-	}
 	// A buffer of the file's size (and a little): io.ReadAll alone would
 	// grow and copy it a dozen times for the index of 10,000 clusters.
 	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
@@ -70,6 +60,28 @@ func readBounded(name string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: more than the %d bytes allowed", name, max)
 	}
 	return data, nil
+}
+
+// openBounded opens name as readBounded reads it: a regular file, its
+// last element not a link, of at most max bytes (the caller closes it).
+func openBounded(name string, max int64) (*os.File, fs.FileInfo, error) {
+	f, err := openNoFollow(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case !fi.Mode().IsRegular():
+		err = fmt.Errorf("%s: not a regular file (%s); remove it", name, typeName(fi.Mode()))
+	case fi.Size() > max:
+		err = fmt.Errorf("%s: %d bytes, more than the %d allowed", name, fi.Size(), max)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
 }
 
 func typeName(m fs.FileMode) string {

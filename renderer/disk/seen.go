@@ -164,15 +164,6 @@ func (s *Seen) blockOf(p string) *block {
 	return s.loose
 }
 
-// oldCount is how many entries the memo read holds (tests).
-func (s *Seen) oldCount() int {
-	n := len(s.loose.entries())
-	for i := range s.oldSeals {
-		n += len(s.oldSeals[i].blk.entries())
-	}
-	return n
-}
-
 // unchanged reports whether the file at name still has the remembered
 // stat data e and the remembered content is want's (sha256 sum).
 func (e *seenEntry) unchanged(name string, sum [32]byte) bool {
@@ -510,13 +501,13 @@ func decodeEntries(raw []byte, n int, base string) []seenEntry {
 	arena := make([]byte, 0, size)
 	out := make([]seenEntry, n)
 	r = &reader{r: raw}
-	start := 0
+	prevStart := 0
 	for i := range n {
 		shared, rest := r.uv(), r.uv()
-		prev := arena[start-prevLenAt(ends, i) : start]
+		prev := arena[prevStart:]
+		prevStart = len(arena)
 		arena = append(arena, prev[:shared]...)
 		arena = append(arena, r.take(rest)...)
-		start = len(arena)
 		e := &out[i]
 		e.size, e.ino = r.uv(), r.uv()
 		t := r.take(16)
@@ -525,7 +516,7 @@ func decodeEntries(raw []byte, n int, base string) []seenEntry {
 		e.racy = r.take(1)[0] != 0
 	}
 	paths := string(arena)
-	start = 0
+	start := 0
 	for i := range out {
 		out[i].path = paths[start:ends[i]]
 		start = ends[i]
@@ -534,18 +525,6 @@ func decodeEntries(raw []byte, n int, base string) []seenEntry {
 		}
 	}
 	return out
-}
-
-// prevLenAt is the length of path i-1 (0 for the first), by the ends of
-// the paths.
-func prevLenAt(ends []int, i int) int {
-	switch i {
-	case 0:
-		return 0
-	case 1:
-		return ends[0]
-	}
-	return ends[i-1] - ends[i-2]
 }
 
 func appendString(b []byte, s string) []byte {
